@@ -1,0 +1,127 @@
+package twoskip
+
+import (
+	"encoding/binary"
+	"hash/crc32"
+
+	"gyrus/lib/cyrusdb"
+)
+
+// On-disk constants (formats.md §10.2, Cyrus lib/cyrusdb_twoskip.c).
+const (
+	headerSize  = 64
+	dummyOffset = headerSize
+	maxLevel    = 31 // DUMMY has maxLevel+1 pointers
+	version     = 1
+	blockSize   = 512
+	// minRewrite: no automatic checkpoint below this current_size
+	// (Cyrus's MINREWRITE, 16834 — sic).
+	minRewrite = 16834
+
+	offVersion     = 20
+	offGeneration  = 24
+	offNumRecords  = 32
+	offRepackSize  = 40
+	offCurrentSize = 48
+	offFlags       = 56
+	offCRC         = 60
+
+	flagDirty = 1
+
+	typeDummy  = '='
+	typeRecord = '+'
+	typeDelete = '-'
+	typeCommit = '$'
+)
+
+var blank = []byte(" BLANK\x07\xa0")
+
+var be = binary.BigEndian
+
+func crc(b []byte) uint32 { return crc32.ChecksumIEEE(b) }
+
+type header struct {
+	version     uint32
+	flags       uint32
+	generation  uint64
+	numRecords  uint64
+	repackSize  uint64
+	currentSize uint64
+}
+
+func (h *header) encode() []byte {
+	b := make([]byte, headerSize)
+	copy(b, cyrusdb.MagicTwoskip)
+	be.PutUint32(b[offVersion:], h.version)
+	be.PutUint64(b[offGeneration:], h.generation)
+	be.PutUint64(b[offNumRecords:], h.numRecords)
+	be.PutUint64(b[offRepackSize:], h.repackSize)
+	be.PutUint64(b[offCurrentSize:], h.currentSize)
+	be.PutUint32(b[offFlags:], h.flags)
+	be.PutUint32(b[offCRC:], crc(b[:offCRC]))
+	return b
+}
+
+// record is one parsed record. Its pointers are read live from the file
+// (ptr), so a rewrite of the record is seen.
+type record struct {
+	off     uint64 // 0 = no record (end of list)
+	typ     byte
+	level   uint8
+	keylen  uint64
+	vallen  uint64
+	ptrOff  uint64 // file offset of ptr[0]
+	crcHead uint32
+	crcTail uint32
+	keyOff  uint64
+	length  uint64 // whole record including padding
+}
+
+func roundup8(n uint64) uint64 { return (n + 7) &^ 7 }
+
+// headLen is the size of a record's head (everything before the key) for
+// the given level and lengths.
+func headLen(level uint8, keylen, vallen uint64) uint64 {
+	n := uint64(8)
+	if keylen >= 0xFFFF {
+		n += 8
+	}
+	if vallen >= 0xFFFFFFFF {
+		n += 8
+	}
+	return n + 8*(uint64(level)+1) + 8
+}
+
+// encodeHead builds a record head with its crc32_head; crcTail is stored
+// as given.
+func encodeHead(typ byte, level uint8, keylen, vallen uint64, ptrs []uint64, crcTail uint32) []byte {
+	b := make([]byte, headLen(level, keylen, vallen))
+	b[0] = typ
+	b[1] = level
+	n := 8
+	if keylen < 0xFFFF {
+		be.PutUint16(b[2:], uint16(keylen))
+	} else {
+		be.PutUint16(b[2:], 0xFFFF)
+		be.PutUint64(b[n:], keylen)
+		n += 8
+	}
+	if vallen < 0xFFFFFFFF {
+		be.PutUint32(b[4:], uint32(vallen))
+	} else {
+		be.PutUint32(b[4:], 0xFFFFFFFF)
+		be.PutUint64(b[n:], vallen)
+		n += 8
+	}
+	for i := 0; i <= int(level); i++ {
+		var p uint64
+		if i < len(ptrs) {
+			p = ptrs[i]
+		}
+		be.PutUint64(b[n:], p)
+		n += 8
+	}
+	be.PutUint32(b[n:], crc(b[:n]))
+	be.PutUint32(b[n+4:], crcTail)
+	return b
+}
