@@ -250,3 +250,6 @@ func sortedKeys(m map[string]string) []string {
 
 // prefixEnv is where Cyrus looks for an alternative root of config files.
 func prefixEnv() string { return os.Getenv("CYRUS_PREFIX") }
+
+// goName is the Go spelling of a key used by the generated accessors.
+func goName(key string) string { return table.GoName(key) }

@@ -203,7 +203,7 @@ func (l *loader) line(name string, lineno int, b []byte) error {
 	if val == "" {
 		return &Error{File: name, Line: lineno, Key: key, Msg: "empty option value"}
 	}
-	if key[0] == '@' {
+	if strings.HasPrefix(key, "@") {
 		if key == "@include" {
 			return l.file(val, name, lineno)
 		}
