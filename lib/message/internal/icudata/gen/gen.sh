@@ -1,0 +1,11 @@
+#!/bin/sh
+# Regenerate aliases.txt and sbcs.bin from the ICU library installed on this
+# machine (Debian 12: libicu72, the ICU real Cyrus 3.6.1 runs with).
+# Needs a C compiler and libicu-dev.
+set -e
+cd "$(dirname "$0")"/..
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cc -Wall -o "$tmp/icudump" gen/icudump.c -licuuc
+"$tmp/icudump" aliases | LC_ALL=C sort -u > aliases.txt
+"$tmp/icudump" sbcs > sbcs.bin
