@@ -115,6 +115,11 @@ func ReadHash(data []byte) ([]Pair, error) {
 			return nil, formatErr("bucket %d out of range", b)
 		}
 		pg := uint64(b) + uint64(spares[lg])
+		if pg >= uint64(h.npages) || h.unwritten(uint32(pg)) {
+			// libdb allocates bucket pages lazily: a bucket whose page was
+			// never written (past the end, or all zero) is empty.
+			continue
+		}
 		for pg != 0 {
 			if pg >= uint64(h.npages) {
 				return nil, formatErr("bucket %d: page %d beyond end of file (%d pages)", b, pg, h.npages)
@@ -140,6 +145,13 @@ func log2ceil(n uint32) uint32 {
 		i++
 	}
 	return i
+}
+
+// unwritten reports a page that libdb reserved but never wrote: its
+// header still says page 0 of type P_INVALID.
+func (h *hashFile) unwritten(pg uint32) bool {
+	p := h.page(pg)
+	return pg != 0 && h.bo.Uint32(p[8:]) == 0 && p[25] == 0
 }
 
 func (h *hashFile) page(pg uint32) []byte {

@@ -42,8 +42,8 @@ func readExpected(t *testing.T) map[string][]want {
 
 func TestRealFiles(t *testing.T) {
 	exp := readExpected(t)
-	if len(exp) != 5 {
-		t.Fatalf("expected.txt covers %d files, want 5", len(exp))
+	if len(exp) != 7 {
+		t.Fatalf("expected.txt covers %d files, want 7", len(exp))
 	}
 	for file, ws := range exp {
 		t.Run(file, func(t *testing.T) {
@@ -90,7 +90,7 @@ func TestAgainstDBDump(t *testing.T) {
 	if _, err := exec.LookPath("db_dump"); err != nil {
 		t.Skip("db_dump (db-util) not installed")
 	}
-	for _, f := range []string{"small.db", "many.db", "small-be.db", "many-be-512.db", "many-chksum.db"} {
+	for _, f := range []string{"small.db", "two.db", "empty.db", "many.db", "small-be.db", "many-be-512.db", "many-chksum.db"} {
 		path := filepath.Join("testdata", f)
 		out, err := exec.Command("db_dump", "-p", path).Output()
 		if err != nil {

@@ -31,6 +31,13 @@ add small.db dave mail.test 'gone'
 del small.db dave mail.test
 sed -i '/^small.db	bob	example.org	pw2$/d' expected.txt
 
+# two.db: two users, so bucket 0's page was never written (all zero).
+add two.db old host.test 'a'
+add two.db keep host.test 'b'
+
+# empty.db: made by deleting from a file that did not exist.
+del empty.db nobody host.test
+
 # many.db: 600 users over three realms (many bucket splits), a few with
 # 2000-byte passwords (overflow pages), 50 deletions (free pages).
 n=0
