@@ -183,6 +183,8 @@ func (s *Store) Delete(user, realm string) error {
 // update runs change on the current records under the exclusive lock and
 // writes the result atomically if change reports a modification.
 func (s *Store) update(change func(map[string]Record) (bool, error)) error {
+	_, statErr := os.Stat(s.path)
+	fresh := errors.Is(statErr, os.ErrNotExist)
 	f, err := lockfile.OpenLocked(s.path, os.O_RDWR|os.O_CREATE, s.newFileMode(), lockfile.Exclusive)
 	if err != nil {
 		return fmt.Errorf("sasl store: lock %s: %w", s.path, err)
@@ -200,6 +202,11 @@ func (s *Store) update(change func(map[string]Record) (bool, error)) error {
 	if err != nil {
 		return fmt.Errorf("sasl store: %w", err)
 	}
+	if base := s.sasldbInfo(); fresh && base != nil && fi.Size() == 0 {
+		// A new store takes the owner and group of the sasldb2 beside it
+		// (e.g. root:sasl 0640), so the services that read one read both.
+		fi = modeOf{base, fi.Mode().Perm()}
+	}
 	if err := writeAtomic(s.path, Format(recs), fi); err != nil {
 		return err
 	}
@@ -209,13 +216,28 @@ func (s *Store) update(change func(map[string]Record) (bool, error)) error {
 	return nil
 }
 
+// modeOf is a FileInfo with another permission (owner from the first).
+type modeOf struct {
+	os.FileInfo
+	perm os.FileMode
+}
+
+func (m modeOf) Mode() os.FileMode { return m.perm }
+
+func (s *Store) sasldbInfo() os.FileInfo {
+	if base, ok := strings.CutSuffix(s.path, Suffix); ok && base != "" {
+		if fi, err := os.Stat(base); err == nil {
+			return fi
+		}
+	}
+	return nil
+}
+
 // newFileMode is the mode of a store created from nothing: that of the
 // sasldb2 beside it when there is one (its readers are ours), else 0640.
 func (s *Store) newFileMode() os.FileMode {
-	if base, ok := strings.CutSuffix(s.path, Suffix); ok && base != "" {
-		if fi, err := os.Stat(base); err == nil {
-			return fi.Mode().Perm() & 0o660
-		}
+	if fi := s.sasldbInfo(); fi != nil {
+		return fi.Mode().Perm() & 0o660
 	}
 	return 0o640
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 )
 
@@ -227,4 +228,31 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestOwnerFollowsSasldb(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give files away")
+	}
+	dir := t.TempDir()
+	base := filepath.Join(dir, "sasldb2")
+	os.WriteFile(base, nil, 0o640)
+	if err := os.Chown(base, 0, 12345); err != nil {
+		t.Fatal(err)
+	}
+	s := Open(PathFor(base), testIter)
+	if err := s.SetPassword("a", "r", []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	fi, _ := os.Stat(s.Path())
+	if st := fi.Sys().(*syscall.Stat_t); st.Gid != 12345 || fi.Mode().Perm() != 0o640 {
+		t.Errorf("gid %d mode %v, want 12345 0640", st.Gid, fi.Mode().Perm())
+	}
+	// Later rewrites keep what the file has.
+	os.Chown(s.Path(), 0, 54321)
+	s.SetPassword("b", "r", []byte("y"))
+	fi, _ = os.Stat(s.Path())
+	if st := fi.Sys().(*syscall.Stat_t); st.Gid != 54321 {
+		t.Errorf("rewrite changed gid to %d", st.Gid)
+	}
 }
