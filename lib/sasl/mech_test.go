@@ -402,3 +402,26 @@ func FuzzExchange(f *testing.F) {
 		}
 	})
 }
+
+func TestLoginCommand(t *testing.T) {
+	s := testServer(t)
+	ctx := context.Background()
+	o, err := s.Login(ctx, ConnState{}, "ALICE", []byte("secret1"))
+	if err != nil || o.AuthID != "alice" || o.User != "alice" || !o.Plaintext || o.Method != "auxprop" {
+		t.Errorf("login: %+v %v", o, err)
+	}
+	if _, err := s.Login(ctx, ConnState{}, "alice", []byte("bad")); codeOf(err) != CodeBadAuth {
+		t.Errorf("bad password: %v", err)
+	}
+	s.AllowPlaintext = false
+	if _, err := s.Login(ctx, ConnState{}, "alice", []byte("secret1")); codeOf(err) != CodeEncrypt {
+		t.Errorf("no TLS: %v", err)
+	}
+	if _, err := s.Login(ctx, ConnState{TLS: true}, "alice", []byte("secret1")); err != nil {
+		t.Errorf("TLS: %v", err)
+	}
+	s.Authorize = func(context.Context, string, string) error { return errf(CodeNoAuthz, "denied") }
+	if _, err := s.Login(ctx, ConnState{TLS: true}, "alice", []byte("secret1")); codeOf(err) != CodeNoAuthz {
+		t.Errorf("userdeny: %v", err)
+	}
+}
