@@ -274,3 +274,16 @@ func md5sum(b []byte) []byte {
 	s := md5.Sum(b)
 	return s[:]
 }
+
+func BenchmarkParseMany(b *testing.B) {
+	data, err := os.ReadFile("testdata/many.db")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	for i := 0; i < b.N; i++ {
+		if _, err := Parse(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -256,3 +256,17 @@ func TestOwnerFollowsSasldb(t *testing.T) {
 		t.Errorf("rewrite changed gid to %d", st.Gid)
 	}
 }
+
+// BenchmarkVerifyDefault is the cost of one login check (and of one
+// password guess) at DefaultIterations.
+func BenchmarkVerifyDefault(b *testing.B) {
+	sec, err := DeriveSecret(SchemeSHA256, []byte("pencil"), []byte("0123456789abcdef"), DefaultIterations)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < b.N; i++ {
+		if !sec.Verify([]byte("pencil")) {
+			b.Fatal("no match")
+		}
+	}
+}
