@@ -176,7 +176,7 @@ func TestVectorCache(t *testing.T) {
 		t.Fatalf("entry len %d", e.Len)
 	}
 	wantItems := map[int]string{
-		CacheEnvelope: `("Tue, 14 Nov 2023 22:13:20 +0000" "Hi" (("Bob" NIL "bob" "example.com")) (("Bob" NIL "bob" "example.com")) (("Bob" NIL "bob" "example.com")) ((NIL NIL "alice" "example.com")) NIL NIL NIL "<1@example.com>")`,
+		CacheEnvelope:      `("Tue, 14 Nov 2023 22:13:20 +0000" "Hi" (("Bob" NIL "bob" "example.com")) (("Bob" NIL "bob" "example.com")) (("Bob" NIL "bob" "example.com")) ((NIL NIL "alice" "example.com")) NIL NIL NIL "<1@example.com>")`,
 		CacheBodyStructure: `("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL "7BIT" 7 1 NIL NIL NIL NIL)`,
 		CacheBody:          `("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL "7BIT" 7 1)`,
 		CacheHeaders:       ``,
