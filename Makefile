@@ -60,9 +60,12 @@ lint:
 fuzz:
 	@FUZZTIME=$(FUZZTIME) scripts/fuzz-all
 
-# The option table is the only source of imapd.conf.5.
-man: build
-	$(BIN)/cyr_info --man > man/imapd.conf.5
+# The option table (lib/config/internal/table) is the only source of the
+# typed accessors and of imapd.conf.5: regenerate both after editing it.
+man:
+	$(GO) generate ./lib/config
+	$(GO) run ./cmd/cyr_info --man > man/imapd.conf.5.tmp
+	mv man/imapd.conf.5.tmp man/imapd.conf.5
 
 install: build
 	install -d $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SBINDIR) \

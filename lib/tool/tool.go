@@ -112,6 +112,11 @@ func run(p *Program, args []string, stdout, stderr io.Writer) int {
 	}
 	flags := append([]cli.Flag{&cli.StringFlag{Name: "C", Usage: cUsage}}, p.Flags...)
 
+	// getopt names the program as it was invoked (argv[0]).
+	invoked := p.Name
+	if len(args) > 0 && args[0] != "" {
+		invoked = args[0]
+	}
 	var ctx *Context
 	app := &cli.App{
 		Name:            p.Name,
@@ -124,7 +129,7 @@ func run(p *Program, args []string, stdout, stderr io.Writer) int {
 		ErrWriter:       stderr,
 		ExitErrHandler:  func(*cli.Context, error) {},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return &exitError{usage: true, msg: getoptMessage(p.Name, err)}
+			return &exitError{usage: true, msg: getoptMessage(invoked, err)}
 		},
 		Action: func(cc *cli.Context) error {
 			ctx = &Context{Context: cc, prog: p, stderr: stderr}
@@ -142,7 +147,7 @@ func run(p *Program, args []string, stdout, stderr io.Writer) int {
 		norm, missing := normalize(args[1:], flags, !p.NoPermute)
 		argv = append(argv, norm...)
 		if missing != "" {
-			err = &exitError{usage: true, msg: fmt.Sprintf("%s: option requires an argument -- '%s'", p.Name, missing)}
+			err = &exitError{usage: true, msg: fmt.Sprintf("%s: option requires an argument -- '%s'", invoked, missing)}
 		}
 	}
 	if err == nil {
