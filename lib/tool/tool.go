@@ -15,6 +15,11 @@ import (
 	"gyrus/lib/sysexits"
 )
 
+func init() {
+	// Cyrus programs have no -h; several use -h for something else.
+	cli.HelpFlag = &cli.BoolFlag{Name: "help", Usage: "show help"}
+}
+
 // Program describes one Gyrus program for Main.
 type Program struct {
 	// Name is the program name: argv[0] of its man page and, for tools,
@@ -183,6 +188,9 @@ func usageText(p *Program) string {
 // getoptMessage words flag errors as glibc getopt does.
 func getoptMessage(name string, err error) string {
 	msg := err.Error()
+	if msg == "flag: help requested" { // Go's flag package on an undefined -h
+		return fmt.Sprintf("%s: invalid option -- 'h'", name)
+	}
 	if f, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
 		f = strings.TrimPrefix(f, "-")
 		if len(f) == 1 {

@@ -298,3 +298,11 @@ func TestBecomeCyrus(t *testing.T) {
 		t.Errorf("unknown user: exit %d report %q, want %d", code, rep, sysexits.Usage)
 	}
 }
+
+func TestNoShortHelp(t *testing.T) {
+	p := Program{Name: "t", NoConfig: true, Action: func(*Context) error { return nil }}
+	code, _, stderr := runProg(p, "-h")
+	if code != sysexits.Usage || !strings.HasPrefix(stderr, "t: invalid option -- 'h'") {
+		t.Errorf("-h: exit %d %q", code, stderr)
+	}
+}
