@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"gyrus/lib/config"
+	"gyrus/lib/config/cyrusconf"
 )
 
 // realTool is Debian's Cyrus 3.6.1 cyr_info, the reference.
@@ -308,4 +309,23 @@ func diff(want, got string) string {
 		}
 	}
 	return b.String()
+}
+
+// Debian's cyrus.conf (the testdata copy, and the live one when present)
+// gives conf-lint its service names.
+func TestDebianCyrusConf(t *testing.T) {
+	files := []string{"testdata/debian-cyrus.conf"}
+	if _, err := os.Stat("/etc/cyrus.conf"); err == nil {
+		files = append(files, "/etc/cyrus.conf")
+	}
+	for _, f := range files {
+		cc, err := cyrusconf.Load(f)
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		if got := strings.Join(cc.ServiceNames(), " "); got != "imap pop3 nntp http lmtpunix sieve notify" {
+			t.Errorf("%s: services %q", f, got)
+		}
+	}
 }

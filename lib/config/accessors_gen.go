@@ -544,7 +544,7 @@ func (c *Config) Altprefix() string { return c.str(optAltprefix) }
 // AnnotationDb returns option annotation_db (stringlist, default twoskip): Backend of the server/mailbox annotation DB.
 func (c *Config) AnnotationDb() string { return c.str(optAnnotationDb) }
 
-// AnnotationDbPath returns option annotation_db_path (string, no default): Unset = {configdirectory}/annotations.db.
+// AnnotationDbPath returns option annotation_db_path (string, no default): Path of the annotations database; unset means {configdirectory}/annotations.db.
 func (c *Config) AnnotationDbPath() string { return c.str(optAnnotationDbPath) }
 
 // Anyoneuseracl returns option anyoneuseracl (switch, default yes): Non-admin users may grant rights to anyone.
@@ -584,7 +584,7 @@ func (c *Config) ArchiveEnabled() bool { return c.flag(optArchiveEnabled) }
 // ArchiveAfter returns option archive_after (duration, default 7d, bare number in days): Age after which messages are archived (by cyr_expire).
 func (c *Config) ArchiveAfter() time.Duration { return c.duration(optArchiveAfter) }
 
-// ArchiveMaxsize returns option archive_maxsize (int, default 1024): KB; larger messages are archived immediately.
+// ArchiveMaxsize returns option archive_maxsize (int, default 1024): Messages larger than this many KB are archived at once, whatever their age.
 func (c *Config) ArchiveMaxsize() int { return c.integer(optArchiveMaxsize) }
 
 // ArchiveKeepflagged returns option archive_keepflagged (switch, default no): Never archive \Flagged messages (below archive_maxsize).
@@ -855,7 +855,7 @@ func (c *Config) IscheduleDkimSelector() string { return c.str(optIscheduleDkimS
 // DuplicateDb returns option duplicate_db (stringlist, default twoskip): Backend of the duplicate-delivery / sieve-tracking DB.
 func (c *Config) DuplicateDb() string { return c.str(optDuplicateDb) }
 
-// DuplicateDbPath returns option duplicate_db_path (string, no default): Unset = {configdirectory}/deliver.db.
+// DuplicateDbPath returns option duplicate_db_path (string, no default): Path of the duplicate-delivery database; unset means {configdirectory}/deliver.db.
 func (c *Config) DuplicateDbPath() string { return c.str(optDuplicateDbPath) }
 
 // Duplicatesuppression returns option duplicatesuppression (switch, default yes): Suppress redelivery of the same Message-ID to the same mailbox (uses duplicate_db).
@@ -1445,7 +1445,7 @@ func (c *Config) PtloaderSock() string { return c.str(optPtloaderSock) }
 // PtscacheDb returns option ptscache_db (stringlist, default twoskip): Backend of the PTS (group membership) cache.
 func (c *Config) PtscacheDb() string { return c.str(optPtscacheDb) }
 
-// PtscacheDbPath returns option ptscache_db_path (string, no default): Unset: doc says {configdirectory}/ptscache.db, but the 3.6.1 code constant is {configdirectory}/ptclient/ptscache.db (trust the code).
+// PtscacheDbPath returns option ptscache_db_path (string, no default): Path of the PTS cache; unset means {configdirectory}/ptclient/ptscache.db.
 func (c *Config) PtscacheDbPath() string { return c.str(optPtscacheDbPath) }
 
 // PtscacheTimeout returns option ptscache_timeout (duration, default 3h, bare number in seconds): Lifetime of PTS cache entries.
@@ -1559,7 +1559,7 @@ func (c *Config) SearchIndexHeaders() bool { return c.flag(optSearchIndexHeaders
 // SearchIndexedDb returns option search_indexed_db (stringlist, default twoskip): Backend of the Xapian "already indexed" tracking DB (cyrus.indexed.db).
 func (c *Config) SearchIndexedDb() string { return c.str(optSearchIndexedDb) }
 
-// SearchMaxtime returns option search_maxtime (string, no default): Abort searches after this many seconds (string).
+// SearchMaxtime returns option search_maxtime (string, no default): Abort a search after this many seconds (a decimal number).
 func (c *Config) SearchMaxtime() string { return c.str(optSearchMaxtime) }
 
 // SearchMaxsize returns option search_maxsize (int, default 4096): KB of each message part that is indexed (Xapian).
@@ -1761,7 +1761,7 @@ func (c *Config) Statuscache() bool { return c.flag(optStatuscache) }
 // StatuscacheDb returns option statuscache_db (stringlist, default twoskip): Backend of the IMAP STATUS cache.
 func (c *Config) StatuscacheDb() string { return c.str(optStatuscacheDb) }
 
-// StatuscacheDbPath returns option statuscache_db_path (string, no default): Unset = {configdirectory}/statuscache.db.
+// StatuscacheDbPath returns option statuscache_db_path (string, no default): Path of the STATUS cache; unset means {configdirectory}/statuscache.db.
 func (c *Config) StatuscacheDbPath() string { return c.str(optStatuscacheDbPath) }
 
 // SyncAuthname returns option sync_authname (string, no default): SASL authentication id sync_client uses.
@@ -1898,7 +1898,7 @@ func (c *Config) TlsServerKey() string { return c.str(optTlsServerKey) }
 // TlsSessionsDb returns option tls_sessions_db (stringlist, default twoskip): Backend of the TLS session cache (pruned by tls_prune).
 func (c *Config) TlsSessionsDb() string { return c.str(optTlsSessionsDb) }
 
-// TlsSessionsDbPath returns option tls_sessions_db_path (string, no default): Unset = {configdirectory}/tls_sessions.db.
+// TlsSessionsDbPath returns option tls_sessions_db_path (string, no default): Path of the TLS session cache; unset means {configdirectory}/tls_sessions.db.
 func (c *Config) TlsSessionsDbPath() string { return c.str(optTlsSessionsDbPath) }
 
 // TlsSessionTimeout returns option tls_session_timeout (duration, default 24h, bare number in minutes): How long TLS sessions are cached; max 24h, 0 disables caching.
@@ -1916,7 +1916,7 @@ func (c *Config) Umask() string { return c.str(optUmask) }
 // UserdenyDb returns option userdeny_db (stringlist, default flat): Backend of the user-deny list used by cyr_deny. Default flat.
 func (c *Config) UserdenyDb() string { return c.str(optUserdenyDb) }
 
-// UserdenyDbPath returns option userdeny_db_path (string, no default): Unset = {configdirectory}/user_deny.db.
+// UserdenyDbPath returns option userdeny_db_path (string, no default): Path of the user deny list; unset means {configdirectory}/user_deny.db.
 func (c *Config) UserdenyDbPath() string { return c.str(optUserdenyDbPath) }
 
 // UsernameTolower returns option username_tolower (switch, default yes): Lowercase usernames before authentication.
