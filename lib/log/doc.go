@@ -25,7 +25,8 @@
 // then Info/Notice/Warn/Error/Debug from any goroutine. Before Setup, lines
 // go out with the program's base name as ident.
 //
-// Invariants: one mutex guards the writers; a log call never blocks on
-// anything but that mutex and one write per destination; logging never
-// fails the caller (a line that cannot be written anywhere is dropped).
+// Invariants: one mutex guards the writers; a log call blocks only on that
+// mutex, one write per destination and, at most every 10 seconds while
+// the socket is missing, one attempt to connect to it; logging never fails
+// the caller (a line that cannot be written anywhere is dropped).
 package log
