@@ -215,27 +215,38 @@ func TestProc(t *testing.T) {
 	for n, s := range files {
 		os.WriteFile(filepath.Join(proc, n), []byte(s), 0o644)
 	}
-	os.Mkdir(filepath.Join(proc, "802"), 0o755)
-	conf := filepath.Join(dir, "proc.conf")
-	os.WriteFile(conf, []byte("configdirectory: "+dir+"\nproc_path: "+proc+"\n"), 0o644)
-	got, _, code := execute(t, ours, "-C", conf, "proc")
-	if code != 0 {
-		t.Fatalf("exit %d", code)
-	}
+	os.Mkdir(filepath.Join(proc, "802"), 0o755) // a Gyrus process without sessions yet
 	if haveReal() {
-		want, _, _ := execute(t, realTool, "-C", conf, "proc")
+		// Cyrus's own listing, before Gyrus session directories appear.
+		got, _, _ := execute(t, ours, "-C", writeProcConf(t, dir, proc), "proc")
+		want, _, _ := execute(t, realTool, "-C", writeProcConf(t, dir, proc), "proc")
 		if got != want {
 			t.Errorf("proc differs from Cyrus:\n%s", diff(want, got))
 		}
 	}
+	// A Gyrus process: one directory, one file per session (package proc).
+	os.MkdirAll(filepath.Join(proc, "900"), 0o755)
+	os.WriteFile(filepath.Join(proc, "900", "2"), []byte("imaps\t[10.0.0.2]\tcarol\tuser.carol\tIdle\n"), 0o644)
+	os.WriteFile(filepath.Join(proc, "900", "1"), []byte("imaps\t[10.0.0.1]\t\t\t\n"), 0o644)
+	os.WriteFile(filepath.Join(proc, "900", "3.new"), []byte("imaps\tx\n"), 0o644)
+	conf := writeProcConf(t, dir, proc)
+	got, _, code := execute(t, ours, "-C", conf, "proc")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if !strings.Contains(got, "900 imaps [10.0.0.1]   \n900 imaps [10.0.0.2] carol user.carol Idle\n") {
+		t.Errorf("Gyrus sessions missing or out of order:\n%s", got)
+	}
 	lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
 	sort.Strings(lines)
 	want := []string{"123 imap [127.0.0.1] alice user.alice Select", "456 pop3 localhost   ",
-		"456 pop3 localhost   ", "789 lmtp host-only", "800 imap h bob"}
+		"456 pop3 localhost   ", "789 lmtp host-only", "800 imap h bob",
+		"900 imaps [10.0.0.1]   ", "900 imaps [10.0.0.2] carol user.carol Idle"}
 	if strings.Join(lines, "|") != strings.Join(want, "|") {
 		t.Errorf("proc lines %q, want %q", lines, want)
 	}
 	// Default directory {configdirectory}/proc; absent means no output.
+	conf = filepath.Join(dir, "proc.conf")
 	os.WriteFile(conf, []byte("configdirectory: "+filepath.Join(dir, "nothing")+"\n"), 0o644)
 	if out, _, code := execute(t, ours, "-C", conf, "proc"); out != "" || code != 0 {
 		t.Errorf("empty proc: %q exit %d", out, code)
@@ -328,4 +339,13 @@ func TestDebianCyrusConf(t *testing.T) {
 			t.Errorf("%s: services %q", f, got)
 		}
 	}
+}
+
+func writeProcConf(t *testing.T, dir, proc string) string {
+	t.Helper()
+	conf := filepath.Join(dir, "proc.conf")
+	if err := os.WriteFile(conf, []byte("configdirectory: "+dir+"\nproc_path: "+proc+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return conf
 }
