@@ -11,7 +11,9 @@ import (
 // DB is an open database: one backend engine plus the mutex that lets one
 // transaction at a time run on it. See the package doc for the rules.
 type DB struct {
-	mu      sync.Mutex // held from Begin to Commit/Abort, and by Close
+	mu      sync.Mutex // held from Begin to Commit/Abort
+	state   sync.Mutex // guards closed and open
+	open    *Tx
 	eng     Engine
 	path    string
 	backend string
@@ -68,14 +70,26 @@ func (db *DB) Backend() string { return db.backend }
 // Engine gives access to the backend engine, for optional interfaces.
 func (db *DB) Engine() Engine { return db.eng }
 
-// Close closes the database. It waits for an open transaction to end.
+// ErrTxOpen is returned by Close while a transaction is still open.
+var ErrTxOpen = errors.New("cyrusdb: close with a transaction still open")
+
+// Close closes the database. It fails with ErrTxOpen (and closes nothing)
+// while a transaction is open: finish it first.
 func (db *DB) Close() error {
-	db.mu.Lock()
-	defer db.mu.Unlock()
+	db.state.Lock()
 	if db.closed {
+		db.state.Unlock()
 		return nil
 	}
+	if db.open != nil {
+		db.state.Unlock()
+		return ErrTxOpen
+	}
 	db.closed = true
+	db.state.Unlock()
+	// Wait for a Begin that is between taking mu and registering.
+	db.mu.Lock()
+	defer db.mu.Unlock()
 	return db.eng.Close()
 }
 
@@ -92,7 +106,10 @@ var errClosed = errors.New("cyrusdb: database is closed")
 
 func (db *DB) begin(write bool) (*Tx, error) {
 	db.mu.Lock()
-	if db.closed {
+	db.state.Lock()
+	closed := db.closed
+	db.state.Unlock()
+	if closed {
 		db.mu.Unlock()
 		return nil, errClosed
 	}
@@ -101,7 +118,18 @@ func (db *DB) begin(write bool) (*Tx, error) {
 		db.mu.Unlock()
 		return nil, err
 	}
-	return &Tx{db: db, t: t, write: write}, nil
+	tx := &Tx{db: db, t: t, write: write}
+	db.state.Lock()
+	db.open = tx
+	db.state.Unlock()
+	return tx, nil
+}
+
+func (tx *Tx) finish() {
+	tx.db.state.Lock()
+	tx.db.open = nil
+	tx.db.state.Unlock()
+	tx.db.mu.Unlock()
 }
 
 // Begin starts a write transaction (exclusive lock).
@@ -222,7 +250,7 @@ func (tx *Tx) Commit() error {
 		return err
 	}
 	tx.done = true
-	defer tx.db.mu.Unlock()
+	defer tx.finish()
 	return tx.t.Commit()
 }
 
@@ -233,7 +261,7 @@ func (tx *Tx) Abort() error {
 		return nil
 	}
 	tx.done = true
-	defer tx.db.mu.Unlock()
+	defer tx.finish()
 	return tx.t.Abort()
 }
 
