@@ -11,6 +11,7 @@ import (
 	"golang.org/x/text/encoding/traditionalchinese"
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/encoding/unicode/utf32"
+	"golang.org/x/text/transform"
 
 	"gyrus/lib/message/internal/icudata"
 )
@@ -174,8 +175,14 @@ func newToUni(cs *charset) toUni {
 	if t := icudata.SingleByte(cs.conv); t != nil {
 		return &tableToUni{t: t}
 	}
+	switch cs.conv {
+	case "UTF-7":
+		return &bufferedToUni{fn: func(out, src []byte) []byte { return decodeUTF7(out, src, false) }}
+	case "IMAP-mailbox-name":
+		return &bufferedToUni{fn: func(out, src []byte) []byte { return decodeUTF7(out, src, true) }}
+	}
 	if enc := icuEncoding(cs.conv); enc != nil {
-		return &bufferedToUni{enc: enc}
+		return &bufferedToUni{enc: enc, sub1: icudata.SubChar1(cs.conv)}
 	}
 	// An ICU converter Gyrus has no decoder for: treat it like
 	// us-ascii (documented limitation).
@@ -271,12 +278,14 @@ func (u *cyrusUTF8) flush(out []byte) []byte { return out }
 func (u *cyrusUTF8) reset()                  { u.left, u.cp = 0, 0 }
 
 // bufferedToUni holds the bytes for a multi-byte ICU converter until the
-// stream is flushed, then decodes them with the closest x/text decoder.
-// Cyrus flushes its ICU converters at the end of every chunk it feeds, so
-// the chunk boundaries are the same.
+// stream is flushed, then decodes them (with the closest x/text decoder,
+// or a UTF-7 decoder). Cyrus flushes its ICU converters at the end of
+// every chunk it feeds, so the chunk boundaries are the same.
 type bufferedToUni struct {
-	enc encoding.Encoding
-	buf []byte
+	enc  encoding.Encoding            // x/text decoder, or
+	fn   func(out, src []byte) []byte // own decoder
+	sub1 bool                         // ICU writes U+001A for a cut 1-byte sequence
+	buf  []byte
 }
 
 func (b *bufferedToUni) put(out []byte, c byte) []byte {
@@ -293,8 +302,22 @@ func (b *bufferedToUni) flush(out []byte) []byte {
 	if len(b.buf) == 0 {
 		return out
 	}
-	dec, err := b.enc.NewDecoder().Bytes(b.buf)
+	src := b.buf
 	b.buf = b.buf[:0]
+	if b.fn != nil {
+		return b.fn(out, src)
+	}
+	if b.sub1 {
+		// A sequence cut after its first byte: ICU calls that a one-byte
+		// invalid sequence and writes the converter's U+001A.
+		dst := make([]byte, 4*len(src)+16)
+		nDst, nSrc, err := b.enc.NewDecoder().Transform(dst, src, false)
+		if err == transform.ErrShortSrc && len(src)-nSrc == 1 {
+			out = append(out, dst[:nDst]...)
+			return append(out, 0x1a)
+		}
+	}
+	dec, err := b.enc.NewDecoder().Bytes(src)
 	if err != nil {
 		return appendRune(out, replacementChar)
 	}
@@ -302,6 +325,87 @@ func (b *bufferedToUni) flush(out []byte) []byte {
 }
 
 func (b *bufferedToUni) reset() { b.buf = b.buf[:0] }
+
+// decodeUTF7 decodes UTF-7 (RFC 2152), or with imap set the IMAP mailbox
+// name variant (RFC 3501 5.1.3: '&' and ',' instead of '+' and '/').
+func decodeUTF7(out, src []byte, imap bool) []byte {
+	shift, slash := byte('+'), byte('/')
+	if imap {
+		shift, slash = '&', ','
+	}
+	val := func(c byte) int {
+		switch {
+		case c >= 'A' && c <= 'Z':
+			return int(c - 'A')
+		case c >= 'a' && c <= 'z':
+			return int(c-'a') + 26
+		case c >= '0' && c <= '9':
+			return int(c-'0') + 52
+		case c == '+' && !imap:
+			return 62
+		case c == slash:
+			return 63
+		}
+		return -1
+	}
+	for i := 0; i < len(src); {
+		c := src[i]
+		if c != shift {
+			if c >= 0x80 {
+				out = appendRune(out, replacementChar)
+			} else {
+				out = append(out, c)
+			}
+			i++
+			continue
+		}
+		i++
+		if i < len(src) && src[i] == '-' {
+			out = append(out, shift)
+			i++
+			continue
+		}
+		var bits uint32
+		nbits := 0
+		var high rune
+		for i < len(src) {
+			v := val(src[i])
+			if v < 0 {
+				break
+			}
+			bits = bits<<6 | uint32(v)
+			nbits += 6
+			i++
+			if nbits >= 16 {
+				nbits -= 16
+				u := rune(bits>>uint(nbits)) & 0xffff
+				switch {
+				case u >= 0xd800 && u < 0xdc00:
+					if high != 0 {
+						out = appendRune(out, replacementChar)
+					}
+					high = u
+				case u >= 0xdc00 && u < 0xe000 && high != 0:
+					out = appendRune(out, 0x10000+(high-0xd800)<<10+(u-0xdc00))
+					high = 0
+				default:
+					if high != 0 {
+						out = appendRune(out, replacementChar)
+						high = 0
+					}
+					out = appendRune(out, u)
+				}
+			}
+		}
+		if high != 0 || bits&(1<<uint(nbits)-1) != 0 {
+			out = appendRune(out, replacementChar)
+		}
+		if i < len(src) && src[i] == '-' {
+			i++
+		}
+	}
+	return out
+}
 
 // icuEncoding maps the multi-byte ICU converters that mail uses to the
 // x/text decoder for the same charset.

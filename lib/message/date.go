@@ -274,23 +274,22 @@ func parseDateFields(s string, dateOnly bool) (f dateFields, ok bool) {
 	return f, true
 }
 
-// parseDate returns Cyrus's (sentdate, gmtime) for a Date: header value,
-// each 0 when it cannot be parsed. The values are what the 32-bit index
-// fields hold.
-func parseDate(s string, hasDate bool) (sentdate, gmtime uint32) {
+// parseDate returns Cyrus's sentdate and gmtime (time_t values) for a
+// Date: header value, each 0 when it cannot be parsed.
+func parseDate(s string, hasDate bool) (sentdate, gmtime int64) {
 	if !hasDate {
 		return 0, 0
 	}
 	if f, ok := parseDateFields(s, true); ok {
 		t := time.Date(int(f.year), time.Month(f.mon+1), int(f.mday), 0, 0, 0, 0, time.Local).Unix()
 		if t >= 0 {
-			sentdate = uint32(t)
+			sentdate = t
 		}
 	}
 	if f, ok := parseDateFields(s, false); ok {
 		t := time.Date(int(f.year), time.Month(f.mon+1), int(f.mday), int(f.hour), int(f.min), int(f.sec), 0, time.UTC).Unix()
 		if t >= 0 {
-			gmtime = uint32(t - int64(f.tz))
+			gmtime = t - int64(f.tz)
 		}
 	}
 	return sentdate, gmtime

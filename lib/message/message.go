@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"hash/crc32"
 	"io"
+	"time"
 )
 
 // Options are the imapd.conf settings that change what Cyrus caches.
@@ -52,13 +53,14 @@ type Message struct {
 	Items [NumItems][]byte
 
 	// Index record fields.
-	SentDate   uint32   // Date: truncated to the day (local midnight), 0 if unparsable
-	GMTime     uint32   // Date: as UTC, 0 if unparsable
+	SentDate   uint32   // Date: truncated to the day (local midnight), 0 if unparsable (see IndexDates)
+	GMTime     uint32   // Date: as UTC, 0 if unparsable (see IndexDates)
 	Size       uint32   // file size
 	HeaderSize uint32   // bytes of the top-level header block, blank line included
 	GUID       [20]byte // SHA-1 of the whole file
 
-	top *body
+	top              *body
+	sentdate, gmtime int64 // time_t values before the 32-bit index fields
 }
 
 // Parse reads the message of size bytes from r once, front to back, and
@@ -71,7 +73,8 @@ func Parse(r io.ReaderAt, size int64, opts Options) (*Message, error) {
 		return nil, err
 	}
 	m := &Message{top: top, GUID: guid, Size: uint32(size), HeaderSize: top.headerSize}
-	m.SentDate, m.GMTime = parseDate(top.date.s, top.date.valid)
+	m.sentdate, m.gmtime = parseDate(top.date.s, top.date.valid)
+	m.SentDate, m.GMTime = uint32(m.sentdate), uint32(m.gmtime)
 
 	var flags mimeFlags
 	if opts.RFC2047UTF8 {
@@ -92,6 +95,22 @@ func Parse(r io.ReaderAt, size int64, opts Options) (*Message, error) {
 		m.Items[ItemSubject] = []byte("NIL")
 	}
 	return m, nil
+}
+
+// IndexDates returns the sentdate and gmtime that Cyrus stores in the
+// index record: when the Date: header gave none (0), the message's
+// internaldate stands in for gmtime and its local day for sentdate
+// (mailbox_append_index_record; reconstruct does the same).
+func (m *Message) IndexDates(internaldate uint32) (sentdate, gmtime uint32) {
+	sentdate, gmtime = m.SentDate, m.GMTime
+	if m.gmtime == 0 {
+		gmtime = internaldate
+	}
+	if m.sentdate == 0 {
+		t := time.Unix(int64(internaldate), 0).In(time.Local)
+		sentdate = uint32(time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.Local).Unix())
+	}
+	return sentdate, gmtime
 }
 
 // ParseBytes parses a message held in memory.

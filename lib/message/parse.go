@@ -27,7 +27,8 @@ func some(s string) nstr { return nstr{s, true} }
 
 // body is Cyrus's struct body, restricted to what the cache needs.
 type body struct {
-	typ, subtype string // uppercase; "" when Cyrus has NULL (never after parse)
+	typ, subtype string // uppercase
+	hasType      bool   // false where Cyrus has NULL (never after parse)
 	params       *param
 	id           nstr
 	description  nstr
@@ -63,9 +64,9 @@ func (b *body) isRFC822() bool    { return b.typ == "MESSAGE" && b.subtype == "R
 
 // setType applies a Content-Type value (message_parse_bodytype).
 func (b *body) setType(s string, p int) {
-	b.typ, b.subtype, b.params = "", "", nil
+	b.typ, b.subtype, b.params, b.hasType = "", "", nil, false
 	if t, st, params, ok := parseType(s, p); ok {
-		b.typ, b.subtype, b.params = t, st, params
+		b.typ, b.subtype, b.params, b.hasType = t, st, params, true
 	}
 }
 
@@ -262,7 +263,7 @@ func (p *parser) parseHeaders(b *body, defaultType string, bs *boundaryStack, to
 		p.headerField(b, hs, ls)
 	}
 	b.headerLines = lines
-	if b.typ == "" {
+	if !b.hasType {
 		b.setType(defaultType, 0)
 	}
 	return sawBoundary
@@ -552,7 +553,7 @@ func partCharset(b *body) (enc int, cs *charset) {
 		}
 	}
 	switch {
-	case b.typ == "" || b.typ == "TEXT":
+	case !b.hasType || b.typ == "TEXT":
 		cs = asciiCharset()
 		for q := b.params; q != nil; q = q.next {
 			if strings.EqualFold(q.attr, "charset") && q.value != "" {

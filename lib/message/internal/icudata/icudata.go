@@ -10,6 +10,8 @@
 //     the converter name ucnv_getName() reports for it.
 //   - sbcs.bin: for every single-byte converter, a 1-byte name length, the
 //     name, then 256 big-endian uint16 code points.
+//   - sub1.txt: the multi-byte converters that write U+001A (not U+FFFD)
+//     for a one-byte invalid or cut sequence.
 package icudata
 
 import (
@@ -24,6 +26,9 @@ var aliasesTxt string
 //go:embed sbcs.bin
 var sbcsBin []byte
 
+//go:embed sub1.txt
+var sub1Txt string
+
 // maxNameLen is ICU's UCNV_MAX_CONVERTER_NAME_LENGTH: a converter name of
 // this many bytes or more (before any ",option") is rejected.
 const maxNameLen = 60
@@ -32,6 +37,7 @@ var (
 	once    sync.Once
 	aliases map[string]string
 	tables  map[string]*[256]uint16
+	sub1    map[string]bool
 )
 
 func load() {
@@ -46,6 +52,10 @@ func load() {
 		if _, dup := aliases[key]; !dup {
 			aliases[key] = conv
 		}
+	}
+	sub1 = make(map[string]bool)
+	for _, name := range strings.Fields(sub1Txt) {
+		sub1[name] = true
 	}
 	tables = make(map[string]*[256]uint16, 160)
 	b := sbcsBin
@@ -113,4 +123,12 @@ func Open(name string) (conv string, ok bool) {
 func SingleByte(conv string) *[256]uint16 {
 	once.Do(load)
 	return tables[conv]
+}
+
+// SubChar1 tells whether the multi-byte converter conv turns a one-byte
+// invalid or incomplete sequence into U+001A (its one-byte substitution
+// character) rather than U+FFFD.
+func SubChar1(conv string) bool {
+	once.Do(load)
+	return sub1[conv]
 }

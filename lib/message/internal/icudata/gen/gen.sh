@@ -9,3 +9,4 @@ trap 'rm -rf "$tmp"' EXIT
 cc -Wall -o "$tmp/icudump" gen/icudump.c -licuuc
 "$tmp/icudump" aliases | LC_ALL=C sort -u > aliases.txt
 "$tmp/icudump" sbcs > sbcs.bin
+"$tmp/icudump" sub1 | LC_ALL=C sort -u > sub1.txt

@@ -10,6 +10,10 @@
  *                                    big-endian uint16 code points (what
  *                                    ucnv_toUnicode yields for each byte with
  *                                    the default substitute callback)
+ *   icudump sub1     > sub1.txt      the multi-byte converters that turn an
+ *                                    incomplete (cut) byte sequence into
+ *                                    U+001A instead of U+FFFD (converters with
+ *                                    a one-byte substitution character)
  *   icudump probe NAME...            print "NAME<TAB>converter" or "NAME<TAB>-"
  *
  * Build: cc -o icudump icudump.c -licuuc   (Debian: libicu-dev)
@@ -84,6 +88,33 @@ int main(int argc, char **argv)
         }
         return 0;
     }
+    if (argc >= 2 && !strcmp(argv[1], "sub1")) {
+        for (int i = 0; i < n; i++) {
+            const char *name = ucnv_getAvailableName(i);
+            UErrorCode err = U_ZERO_ERROR;
+            UConverter *c = ucnv_open(name, &err);
+            if (U_FAILURE(err)) continue;
+            UConverterType t = ucnv_getType(c);
+            if (t != UCNV_MBCS && t != UCNV_DBCS) { ucnv_close(c); continue; }
+            int sub1 = 0;
+            for (int b = 0x80; b < 0x100 && !sub1; b++) {
+                char src[1] = { (char)b };
+                UChar dst[4];
+                const char *s = src;
+                UChar *d = dst;
+                ucnv_reset(c);
+                err = U_ZERO_ERROR;
+                ucnv_toUnicode(c, &d, dst + 4, &s, src + 1, NULL, 1, &err);
+                if (d - dst == 1 && dst[0] == 0x1a) sub1 = 1;
+            }
+            if (sub1) {
+                err = U_ZERO_ERROR;
+                printf("%s\n", ucnv_getName(c, &err));
+            }
+            ucnv_close(c);
+        }
+        return 0;
+    }
     if (argc >= 2 && !strcmp(argv[1], "probe")) {
         for (int i = 2; i < argc; i++) {
             const char *r = resolve(argv[i]);
@@ -91,6 +122,6 @@ int main(int argc, char **argv)
         }
         return 0;
     }
-    fprintf(stderr, "usage: icudump aliases|sbcs|probe NAME...\n");
+    fprintf(stderr, "usage: icudump aliases|sbcs|sub1|probe NAME...\n");
     return 64;
 }
