@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Record what a real Cyrus IMAP server answers to each probe.
 
-Usage: cyrus_record.py HOST PORT USER PASSWORD PROBES OUT
+Usage: cyrus_record.py HOST PORT USER PASSWORD PROBES OUT [TIMEOUT [EVERY]]
 
 PROBES holds one probe per line: "<state>\t<bytes>", where <state> is
 noauth, auth or selected and <bytes> is a Python bytes-literal body
@@ -9,7 +9,8 @@ noauth, auth or selected and <bytes> is a Python bytes-literal body
 comments. Each probe runs on a fresh connection: the script logs in
 (unless noauth), SELECTs INBOX (if selected), sends the bytes in one
 write, then reads until every tag used in the probe has a tagged reply,
-the server closes the connection, or 3 seconds pass. OUT receives one
+the server closes the connection, or TIMEOUT seconds pass (default 3).
+With EVERY=n only every n-th probe is sent (a quicker sample). OUT receives one
 JSON object per probe: {"state", "send", "recv"} with recv the raw
 server lines after the setup (bytes decoded as latin-1).
 """
@@ -25,9 +26,9 @@ def readline(s, buf):
     buf[0] = rest
     return line + b"\n"
 
-def setup(host, port, user, pw, state):
+def setup(host, port, user, pw, state, timeout=3.0):
     s = socket.create_connection((host, port))
-    s.settimeout(3)
+    s.settimeout(timeout)
     buf = [b""]
     readline(s, buf)  # greeting
     if state in ("auth", "selected"):
@@ -51,6 +52,8 @@ def tags_of(data):
 def main():
     host, port, user, pw, probes, out = sys.argv[1:7]
     port = int(port)
+    timeout = float(sys.argv[7]) if len(sys.argv) > 7 else 3.0
+    every = int(sys.argv[8]) if len(sys.argv) > 8 else 1
     # One message in INBOX so that FETCH/STORE 1 can succeed.
     s, buf = setup(host, port, user, pw, "auth")
     msg = b"From: a@example.com\r\nSubject: probe\r\n\r\nhello\r\n"
@@ -59,17 +62,21 @@ def main():
         pass
     s.close()
     res = []
+    count = 0
     for raw in open(probes, encoding="utf-8"):
         raw = raw.rstrip("\n")
         if not raw or raw.startswith("#"):
             continue
+        count += 1
+        if (count - 1) % every:
+            continue
         state, body = raw.split("\t", 1)
         data = ast.literal_eval("b'" + body.replace("'", "\\'") + "'")
-        s, buf = setup(host, port, user, pw, state)
+        s, buf = setup(host, port, user, pw, state, timeout)
         s.sendall(data)
         want = set(t for t in tags_of(data))
         got, lines = set(), []
-        deadline = time.time() + 3
+        deadline = time.time() + timeout
         try:
             while time.time() < deadline:
                 line = readline(s, buf)
