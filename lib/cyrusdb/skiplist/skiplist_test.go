@@ -36,13 +36,13 @@ func build() []byte {
 		return off
 	}
 	b = append(b, cyrusdb.MagicSkiplist...)
-	u(1)  // version
-	u(2)  // minor
-	u(2)  // maxlevel
-	u(1)  // curlevel
-	u(1)  // listsize
-	u(0)  // logstart (fixed below)
-	u(0)  // last recovery
+	u(1) // version
+	u(2) // minor
+	u(2) // maxlevel
+	u(1) // curlevel
+	u(1) // listsize
+	u(0) // logstart (fixed below)
+	u(0) // last recovery
 	rec(tDummy, "", "", 2)
 	in := rec(tInorder, "apple", "pie", 1)
 	binary.BigEndian.PutUint32(b[40:], uint32(len(b)))
