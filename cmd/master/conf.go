@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"gyrus/lib/config"
+	"gyrus/lib/proc"
 )
 
 // settings are the imapd.conf values master itself uses.
@@ -18,6 +19,7 @@ type settings struct {
 	bindErrorsFatal bool
 	tos             int // IP_TOS from qosmarking
 	debug           bool
+	procDir         string // where services keep proc files
 }
 
 // Gyrus extensions from later Cyrus (3.10): not in 3.6.1's option table,
@@ -44,6 +46,9 @@ func loadSettings(path string) (*settings, error) {
 		return nil, fmt.Errorf("%s: configdirectory: option not specified in configuration file", c.Filename())
 	}
 	s.tos = qosValue(string(c.Qosmarking()))
+	if d, err := proc.Dir(c); err == nil {
+		s.procDir = d
+	}
 	expand := func(v string) string { return strings.ReplaceAll(v, "{configdirectory}", s.configDir) }
 	s.pidFile = s.configDir + "/master.pid"
 	if v, ok := c.Overflow(optPidFile); ok && v != "" {

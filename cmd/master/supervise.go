@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"gyrus/lib/config/cyrusconf"
+	"gyrus/lib/proc"
 	"gyrus/lib/service"
 )
 
@@ -666,6 +667,10 @@ func (m *master) done(c *child) {
 		return // an event
 	}
 	delete(l.children, c.pid)
+	if c.kind == ckService {
+		// what a crashed service left in the proc directory
+		proc.RemovePID(m.set.procDir, c.pid)
+	}
 	l.nactive--
 	if c.multi {
 		l.used -= c.owned

@@ -37,7 +37,7 @@
 // stderr, with the services' stderr).
 //
 // Error lines: package log writes no level on stderr or in the file, so
-// an error line is recognised by its words (ErrorLine). Tests that
+// an error line is recognised by its event name (ErrorLine). Tests that
 // provoke errors list the expected ones in Options.AllowLog.
 //
 // Nothing here is safe for use by several goroutines at once unless a

@@ -74,9 +74,24 @@ type Instance struct {
 	allow    []*regexp.Regexp
 }
 
-// ErrorLine recognises error lines in the log: package log does not
-// write levels, so the words decide.
-var ErrorLine = regexp.MustCompile(`(?i)(panic|fatal|IOERROR|DBERROR|SYNCERROR|_failed\b|_failed:|_error\b|_error:|failure|abnormally|signaled_to_death|disabled|data race)`)
+// Error lines. Package log writes no level on stderr, so the event name
+// decides: a line "ident[pid]: event: key=value ..." is an error when its
+// event names one (errorEvent). Go runtime crashes and the race detector
+// are errors too.
+var (
+	errorEvent = regexp.MustCompile(`(?i)(panic|fatal|error|failed|failure|abnormally|signaled_to_death|disabled|IOERROR|DBERROR|SYNCERROR)`)
+	crashLine  = regexp.MustCompile(`^(panic: |fatal error: |WARNING: DATA RACE)`)
+	logLine    = regexp.MustCompile(`^[^\s\[\]]+\[\d+\]: (\S+?):?(\s|$)`)
+)
+
+// ErrorLine reports whether a log line is an error.
+func ErrorLine(line string) bool {
+	if crashLine.MatchString(line) {
+		return true
+	}
+	m := logLine.FindStringSubmatch(line)
+	return m != nil && errorEvent.MatchString(m[1])
+}
 
 // Start starts an instance and registers its stop and checks with
 // t.Cleanup.
@@ -641,7 +656,7 @@ func (in *Instance) ErrorLines() []string {
 	var out []string
 next:
 	for _, l := range strings.Split(string(b), "\n") {
-		if !ErrorLine.MatchString(l) {
+		if !ErrorLine(l) {
 			continue
 		}
 		for _, a := range in.allow {

@@ -6,7 +6,7 @@
 //	testservice [service flags]          a Gyrus service on lib/service (many sessions per process)
 //	testservice cyrus [-U n] [-crash]    a one-connection-per-process service speaking
 //	                                     Cyrus's master protocol by hand, as a C service does
-//	testservice daemon [-wait ok|bad] [-record file]   a DAEMON entry
+//	testservice daemon [-wait ok|bad] [-record file] [-exit-after ms]   a DAEMON entry
 //	testservice event -record file [-exit n] [-name x] a START or EVENTS entry
 //
 // The line protocol (every service mode): a greeting
@@ -262,7 +262,14 @@ func cyrusMode(args []string) int {
 				if err == unix.EAGAIN || err == unix.EINTR || err == unix.ECONNABORTED {
 					continue
 				}
+				// EINVAL: master shut the socket down (the entry was
+				// removed); SIGHUP came just before. service.c exits
+				// quietly then, and fails otherwise.
+				time.Sleep(100 * time.Millisecond)
 				tell(service.MsgUnavailable)
+				if err == unix.EINVAL && hup.Load() {
+					return 0
+				}
 				return 71
 			}
 			fd = nfd
@@ -307,12 +314,19 @@ func daemonMode(args []string) int {
 	wait := fs.String("wait", "", "what to write on fd 3: ok or bad")
 	rec := fs.String("record", "", "append start and stop lines to this file")
 	name := fs.String("name", "daemon", "name in the record lines")
+	exitAfter := fs.Int("exit-after", -1, "exit 1 after this many ms (crash loop)")
 	if fs.Parse(args) != nil {
 		return 64
 	}
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGHUP)
 	record(*rec, *name+" start")
+	if *exitAfter >= 0 {
+		go func() {
+			time.Sleep(time.Duration(*exitAfter) * time.Millisecond)
+			os.Exit(1)
+		}()
+	}
 	switch *wait {
 	case "ok":
 		unix.Write(3, []byte("ok\r\n"))

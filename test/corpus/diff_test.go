@@ -1,0 +1,249 @@
+package corpus
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/hex"
+	"fmt"
+	"math/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"gyrus/lib/message"
+)
+
+// The differential test runs real Cyrus 3.6.1's parser (the Debian
+// libcyrus_imap that imapd links, through cyrusdump/cyrusdump.c) and
+// lib/message on the same mutated messages and wants identical cache
+// entries. GYRUS_DIFF_N sets the number of messages (default 3000).
+
+const libDir = "/usr/lib/x86_64-linux-gnu"
+
+// buildCyrusDump compiles cyrusdump, or skips the test when the C
+// compiler or the Cyrus libraries are missing.
+func buildCyrusDump(t *testing.T) (bin, conf string) {
+	t.Helper()
+	cc, err := exec.LookPath("cc")
+	if err != nil {
+		t.Skip("no C compiler: cannot build cyrusdump")
+	}
+	libs := []string{"libcyrus_imap.so.0", "libcyrus_sieve.so.0", "libcyrus.so.0", "libcyrus_min.so.0"}
+	args := []string{"-o", "", "cyrusdump/cyrusdump.c"}
+	for _, l := range libs {
+		p := filepath.Join(libDir, l)
+		if _, err := os.Stat(p); err != nil {
+			t.Skipf("%s missing (cyrus-common not installed; shared/oracle/cyrus-ref install)", p)
+		}
+		args = append(args, p)
+	}
+	dir := worldReadableTempDir(t)
+	bin = filepath.Join(dir, "cyrusdump")
+	args[1] = bin
+	if out, err := exec.Command(cc, args...).CombinedOutput(); err != nil {
+		t.Skipf("cannot build cyrusdump: %v\n%s", err, out)
+	}
+	conf = filepath.Join(dir, "imapd.conf")
+	cfg := fmt.Sprintf("configdirectory: %s\npartition-default: %s\n", dir, dir)
+	if err := os.WriteFile(conf, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return bin, conf
+}
+
+// worldReadableTempDir: Cyrus's library switches to the cyrus user when
+// run as root, so the files it reads must be readable by others.
+func worldReadableTempDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for d := dir; d != os.TempDir() && d != "/"; d = filepath.Dir(d) {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+type dumpResult struct {
+	sentdate, gmtime int64
+	size, hdrSize    uint32
+	guid             string
+	crc              uint32
+	entry            []byte
+}
+
+// runCyrusDump returns Cyrus's results per file.
+func runCyrusDump(t *testing.T, bin, conf string, files []string) map[string]dumpResult {
+	t.Helper()
+	out := map[string]dumpResult{}
+	for start := 0; start < len(files); start += 500 {
+		chunk := files[start:min(start+500, len(files))]
+		cmd := exec.Command(bin, append([]string{conf}, chunk...)...)
+		var stdout bytes.Buffer
+		cmd.Stdout = &stdout
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("cyrusdump: %v", err)
+		}
+		sc := bufio.NewScanner(&stdout)
+		sc.Buffer(make([]byte, 1<<20), 64<<20)
+		for sc.Scan() {
+			f := strings.Split(sc.Text(), "\t")
+			if len(f) < 8 {
+				continue
+			}
+			var r dumpResult
+			r.sentdate, _ = strconv.ParseInt(f[1], 10, 64)
+			r.gmtime, _ = strconv.ParseInt(f[2], 10, 64)
+			n, _ := strconv.ParseUint(f[3], 10, 32)
+			r.size = uint32(n)
+			n, _ = strconv.ParseUint(f[4], 10, 32)
+			r.hdrSize = uint32(n)
+			r.guid = f[5]
+			n, _ = strconv.ParseUint(f[6], 10, 32)
+			r.crc = uint32(n)
+			r.entry, _ = hex.DecodeString(f[7])
+			out[f[0]] = r
+		}
+	}
+	return out
+}
+
+// tokens are the fragments the mutator splices in: the bytes the MIME
+// parser treats specially.
+var tokens = []string{
+	"\r\n", "\r\n ", "\r\n\t", "\n", "\r", ";", "=", "\"", "(", ")", "\\", "--", "-",
+	"=?utf-8?q?", "=?iso-8859-1?b?", "=?koi8-r?Q?", "=?x-bad?q?", "?=", "?", "_",
+	"*0", "*1", "*0*", "*1*", "'", "%", "%C3%A9", "@", "<", ">", ",", ":", ".",
+	"\x00", "\xff", "\xc3\xa9", "\xe6\x97\xa5", " ", "\t", "boundary=", "charset=",
+	"name*=utf-8''", "Content-Type: multipart/mixed; boundary=x\r\n",
+	"Content-Type: message/rfc822\r\n", "Content-Transfer-Encoding: base64\r\n",
+	"Content-Transfer-Encoding: quoted-printable\r\n", "--x\r\n", "--x--\r\n",
+	"\r\n\r\n", "text/plain", "multipart/alternative", "message/rfc822", "base64",
+	"quoted-printable", "Subject: ", "From: ", "To: ", "Date: ", "Cc: ",
+	"Content-Disposition: attachment; filename=", "Content-Language: ",
+	"Mon, 1 Jan 2001 00:00:00 +0000", "12:34", "+0100", "Jan", "SGVsbG8=", "=3D", "=\r\n",
+}
+
+func mutate(r *rand.Rand, msg []byte) []byte {
+	out := append([]byte(nil), msg...)
+	for n := 1 + r.Intn(6); n > 0; n-- {
+		pos := 0
+		if len(out) > 0 {
+			// Favour the headers, where most of the logic is.
+			if r.Intn(3) > 0 {
+				pos = r.Intn(min(len(out), 600) + 1)
+			} else {
+				pos = r.Intn(len(out) + 1)
+			}
+		}
+		switch r.Intn(6) {
+		case 0, 1, 2:
+			tok := tokens[r.Intn(len(tokens))]
+			out = append(out[:pos], append([]byte(tok), out[pos:]...)...)
+		case 3:
+			end := min(len(out), pos+1+r.Intn(20))
+			out = append(out[:pos], out[end:]...)
+		case 4:
+			if pos < len(out) {
+				out[pos] = byte(r.Intn(256))
+			}
+		case 5:
+			// duplicate a line
+			s := bytes.LastIndexByte(out[:pos], '\n') + 1
+			e := bytes.IndexByte(out[pos:], '\n')
+			if e >= 0 {
+				line := append([]byte(nil), out[s:pos+e+1]...)
+				out = append(out[:s], append(line, out[s:]...)...)
+			}
+		}
+	}
+	return out
+}
+
+func TestDifferentialCyrusLibrary(t *testing.T) {
+	bin, conf := buildCyrusDump(t)
+	n := 3000
+	if v, err := strconv.Atoi(os.Getenv("GYRUS_DIFF_N")); err == nil {
+		n = v
+	}
+	seed := int64(1)
+	if v, err := strconv.ParseInt(os.Getenv("GYRUS_DIFF_SEED"), 10, 64); err == nil {
+		seed = v
+	}
+	srcs, _ := filepath.Glob("msgs/*.eml")
+	sort.Strings(srcs)
+	var bases [][]byte
+	for _, f := range srcs {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b) < 20000 {
+			bases = append(bases, b)
+		}
+	}
+	if len(bases) == 0 {
+		t.Fatal("no corpus")
+	}
+	r := rand.New(rand.NewSource(seed))
+	dir := worldReadableTempDir(t)
+	var files []string
+	msgs := map[string][]byte{}
+	for i := 0; i < n; i++ {
+		m := mutate(r, bases[r.Intn(len(bases))])
+		if len(m) == 0 {
+			continue
+		}
+		f := filepath.Join(dir, fmt.Sprintf("m%05d", i))
+		if err := os.WriteFile(f, m, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+		msgs[f] = m
+	}
+	want := runCyrusDump(t, bin, conf, files)
+	fails := 0
+	for _, f := range files {
+		w, ok := want[f]
+		if !ok {
+			t.Errorf("%s: no answer from cyrusdump", f)
+			continue
+		}
+		m, err := message.ParseBytes(msgs[f], message.DefaultOptions())
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		got := m.CacheEntry()
+		if !bytes.Equal(got, w.entry) || m.HeaderSize != w.hdrSize || hex.EncodeToString(m.GUID[:]) != w.guid ||
+			m.SentDate != uint32(w.sentdate) || m.GMTime != uint32(w.gmtime) {
+			fails++
+			if fails <= 10 {
+				keep := filepath.Join(os.TempDir(), "gyrus-diff-"+filepath.Base(f))
+				os.WriteFile(keep, msgs[f], 0o644)
+				t.Errorf("%s (kept as %s): differs from Cyrus\n%s\nindex: sentdate %d/%d gmtime %d/%d header_size %d/%d guid %x/%s",
+					f, keep, describeDiff(got, w.entry), m.SentDate, uint32(w.sentdate), m.GMTime, uint32(w.gmtime),
+					m.HeaderSize, w.hdrSize, m.GUID, w.guid)
+			}
+		}
+	}
+	t.Logf("%d mutated messages (seed %d), %d differ from Cyrus", len(files), seed, fails)
+}
+
+// describeDiff names the first cache item that differs.
+func describeDiff(got, want []byte) string {
+	gi, err1 := splitEntry(got)
+	wi, err2 := splitEntry(want)
+	if err1 != nil || err2 != nil {
+		return fmt.Sprintf("bad entries: %v %v", err1, err2)
+	}
+	for i := range gi {
+		if !bytes.Equal(gi[i], wi[i]) {
+			return fmt.Sprintf("%s\n got %q\nwant %q", itemNames[i], gi[i], wi[i])
+		}
+	}
+	return "index fields differ"
+}
