@@ -1,0 +1,274 @@
+package mboxlist
+
+import (
+	"errors"
+	"fmt"
+
+	"gyrus/lib/mailbox"
+)
+
+// RenameRequest describes the rename of a mailbox and everything below it.
+type RenameRequest struct {
+	Old, New string // internal names
+	// Partition moves the mailboxes to another partition ("" keeps each
+	// one where it is).
+	Partition string
+	UserID    string
+	IsAdmin   bool
+	// Authorize, when set, decides whether a non-admin may rename e (the
+	// 'x' right on the source; Create's rules for the target are checked
+	// through AuthorizeCreate).
+	Authorize       func(e *Entry) error
+	AuthorizeCreate func(parent *Entry) error
+	// KeepIntermediaries skips creating missing parents of New.
+	KeepIntermediaries bool
+	Locked             bool
+}
+
+type renameItem struct {
+	old, neu   *Entry
+	oldLoc     mailbox.Location
+	newLoc     mailbox.Location
+	copyFiles  bool // legacy dirs or partition change: files move
+	hasFiles   bool
+	quotaRoot  string
+	newQuota   string
+	quotaKnown bool
+}
+
+// RenameTree renames Old and every mailbox below it to New (Cyrus
+// mboxlist_renametree + mboxlist_renamemailbox), atomically with respect
+// to other processes: all mailboxes.db changes (each old name becomes a
+// tombstone, each new name gets the entry, each I record gains the old name
+// in its history) are one transaction, so a reader sees the whole old tree
+// or the whole new one. Order:
+//
+//  1. the namespace locks of both owners (sorted), then checks;
+//  2. mailboxes whose files must move (legacy by-name directories, or a
+//     partition change) are copied to their new place (hard links);
+//  3. one mailboxes.db transaction, committed;
+//  4. each mailbox's cyrus.header gets its new name (and quota root); the
+//     copied sources are removed.
+//
+// Crash recovery (ctl_mboxlist -v): before 3 nothing changed but stray
+// copies, which -v removes (a directory no record points to); after 3 the
+// database is authoritative, and -v rewrites any cyrus.header whose name
+// differs from its record and removes the old copies. No mailbox is lost
+// at any point: by-uuid mailboxes never move, copies are made before the
+// commit and sources removed after it.
+func (l *List) RenameTree(req RenameRequest) error {
+	ns := &l.s.Layout.NS
+	if req.Old == req.New && req.Partition == "" {
+		return ErrExists
+	}
+	if !req.Locked {
+		set, err := l.lockUsers(req.Old, req.New)
+		if err != nil {
+			return err
+		}
+		defer set.release()
+	}
+	on := ns.ParseInternal(req.Old)
+	nn := ns.ParseInternal(req.New)
+	if on.LocalPart != "" && len(on.Boxes) == 0 && on.Deleted == 0 && req.Old != req.New {
+		switch {
+		case nn.Deleted != 0:
+		case nn.LocalPart != "" && nn.Deleted == 0:
+			if !l.s.AllowUserMoves && !req.IsAdmin {
+				return ErrNotSupported
+			}
+		default:
+			return ErrNotSupported
+		}
+	}
+	// collect the tree
+	var items []*renameItem
+	root, err := l.LookupAll(req.Old)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	if root != nil && root.Type&(Reserved|Deleted) == 0 {
+		items = append(items, &renameItem{old: root})
+	}
+	err = l.Tree(req.Old, SkipRoot|WithIntermediates, func(e *Entry) error {
+		if e.Type&Reserved == 0 {
+			items = append(items, &renameItem{old: e})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if len(items) == 0 {
+		return ErrNotFound
+	}
+	for _, it := range items {
+		newName := req.New + it.old.Name[len(req.Old):]
+		if err := ns.PolicyCheck(newName); err != nil {
+			return err
+		}
+		if !req.IsAdmin && req.Authorize != nil && it.old.Type&Intermediate == 0 {
+			if err := req.Authorize(it.old); err != nil {
+				return err
+			}
+		}
+		if newName != it.old.Name {
+			if _, err := l.Lookup(newName); err == nil {
+				return ErrExists
+			} else if !errors.Is(err, ErrNotFound) {
+				return err
+			}
+		}
+		ne := it.old.Clone()
+		ne.Name = newName
+		ne.History = nil
+		if req.Partition != "" {
+			ne.Partition = req.Partition
+		}
+		it.neu = ne
+	}
+	if !req.IsAdmin {
+		if _, err := l.FindParent(req.New); err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return ErrPermission
+			}
+			return err
+		} else if req.AuthorizeCreate != nil {
+			p, _ := l.FindParent(req.New)
+			if err := req.AuthorizeCreate(p); err != nil {
+				return err
+			}
+		}
+	}
+	if req.Partition != "" {
+		if _, ok := l.s.Partitions[req.Partition]; !ok {
+			return ErrPartition
+		}
+	}
+	return l.renameItems(items, req)
+}
+
+// renameItems runs steps 2 to 4 of RenameTree on checked items.
+func (l *List) renameItems(items []*renameItem, req RenameRequest) error {
+	opts := l.mailboxOptions()
+	// 2. read modseqs, copy moving mailboxes
+	var copied []mailbox.Location
+	fail := func(err error) error {
+		for _, loc := range copied {
+			mailbox.DeleteFiles(loc)
+		}
+		return err
+	}
+	for _, it := range items {
+		if it.old.Type&Intermediate != 0 {
+			it.neu.FolderModSeq = it.old.FolderModSeq + 1
+			continue
+		}
+		oldLoc, err := l.s.Locate(it.old)
+		if err != nil {
+			return fail(err)
+		}
+		newLoc, err := l.s.Locate(it.neu)
+		if err != nil {
+			return fail(err)
+		}
+		oldLoc.UserLock, newLoc.UserLock = "", ""
+		it.oldLoc, it.newLoc = oldLoc, newLoc
+		it.copyFiles = oldLoc.Dir != newLoc.Dir || oldLoc.MetaDir != newLoc.MetaDir
+		mb, err := mailbox.Open(oldLoc, opts, mailbox.ReadWrite)
+		if err != nil {
+			return fail(fmt.Errorf("rename %s: %w", it.old.Name, err))
+		}
+		it.hasFiles = true
+		h := mb.Header()
+		it.neu.UIDValidity = h.UIDValidity
+		it.neu.CreatedModSeq = h.CreatedModSeq
+		it.neu.FolderModSeq = h.HighestModSeq + 1
+		it.quotaRoot = mb.QuotaRoot()
+		if it.copyFiles {
+			tx, err := mb.Begin()
+			if err == nil {
+				err = tx.CopyFiles(newLoc)
+				tx.Abort()
+			}
+			if err != nil {
+				mb.Close()
+				return fail(fmt.Errorf("rename %s: copy: %w", it.old.Name, err))
+			}
+			copied = append(copied, newLoc)
+		}
+		mb.Close()
+		if q := l.s.Quota; q != nil {
+			r, ok, err := q.Root(it.neu.Name)
+			if err != nil {
+				return fail(err)
+			}
+			if ok {
+				it.newQuota = r
+			}
+			it.quotaKnown = true
+		}
+	}
+	// 3. one transaction
+	err := l.update(func(t *Tx) error {
+		for _, it := range items {
+			if it.neu.Name != it.old.Name {
+				tomb := &Entry{Type: it.old.Type | Deleted, UIDValidity: it.old.UIDValidity,
+					UniqueID: it.old.UniqueID, CreatedModSeq: it.old.CreatedModSeq,
+					FolderModSeq: it.neu.FolderModSeq}
+				if err := t.Put(it.old.Name, tomb); err != nil {
+					return err
+				}
+			}
+			if err := t.Put(it.neu.Name, it.neu); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fail(fmt.Errorf("rename %s: %w", req.Old, err))
+	}
+	// 4. headers and cleanup
+	var first error
+	for _, it := range items {
+		if !it.hasFiles {
+			continue
+		}
+		if err := l.fixHeader(it.neu, it.newQuota, it.quotaKnown); err != nil && first == nil {
+			first = err
+		}
+		if it.copyFiles {
+			if err := mailbox.DeleteFiles(it.oldLoc); err != nil && first == nil {
+				first = err
+			}
+		}
+	}
+	if !req.KeepIntermediaries {
+		if err := l.fillIntermediaries(items[0].neu.Name, items[0].neu.Type.Kind(), items[0].neu.FolderModSeq); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// renameOne renames a single mailbox (delayed delete's move to DELETED.*).
+func (l *List) renameOne(e *Entry, newname, partition string, locked, keepInter bool) error {
+	req := RenameRequest{Old: e.Name, New: newname, Partition: partition, IsAdmin: true,
+		Locked: locked, KeepIntermediaries: keepInter}
+	if !locked {
+		set, err := l.lockUsers(e.Name, newname)
+		if err != nil {
+			return err
+		}
+		defer set.release()
+	}
+	ne := e.Clone()
+	ne.Name = newname
+	ne.History = nil
+	if req.Partition != "" {
+		ne.Partition = req.Partition
+	}
+	it := &renameItem{old: e, neu: ne}
+	return l.renameItems([]*renameItem{it}, req)
+}
