@@ -1,0 +1,176 @@
+package mboxlist
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gyrus/lib/mailbox"
+	"gyrus/lib/quota"
+)
+
+func TestCreateLookupDump(t *testing.T) {
+	l, _ := testList(t)
+	a := mustCreate(t, l, "user.alice")
+	if len(a.UniqueID) != 24 || a.Partition != "default" || a.ACL != "alice\t"+OwnerRights+"\t" {
+		t.Fatalf("entry %+v", a)
+	}
+	mustCreate(t, l, "user.alice.Sent")
+	mustCreate(t, l, "shared")
+	// a folder two levels down fills in the missing parent as a real mailbox
+	mustCreate(t, l, "user.alice.a.b")
+	p, err := l.Lookup("user.alice.a")
+	if err != nil || !p.IsActive() {
+		t.Fatalf("intermediate parent: %v %+v", err, p)
+	}
+	sh, _ := l.Lookup("shared")
+	if sh.ACL != "anyone\tlrs\t" {
+		t.Fatalf("shared acl %q", sh.ACL)
+	}
+	if _, err := l.Create(CreateRequest{Name: "user.alice.Sent", IsAdmin: true}); !errors.Is(err, ErrExists) {
+		t.Fatalf("duplicate create: %v", err)
+	}
+	if _, err := l.Create(CreateRequest{Name: "user.bob.x", IsAdmin: true}); !errors.Is(err, ErrPermission) {
+		t.Fatalf("user.bob.x without user.bob: %v", err)
+	}
+	if _, err := l.Create(CreateRequest{Name: "top"}); !errors.Is(err, ErrPermission) {
+		t.Fatalf("non-admin top level: %v", err)
+	}
+	ie, err := l.LookupID(a.UniqueID)
+	if err != nil || ie.Name != "user.alice" {
+		t.Fatalf("by id: %v %+v", err, ie)
+	}
+	// the files exist where the entry says
+	loc, _ := l.Settings().Locate(a)
+	if !mailbox.Exists(loc) {
+		t.Fatalf("no files at %s", loc.Dir)
+	}
+	var buf bytes.Buffer
+	if err := l.Dump(&buf, DumpOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, want := range []string{"{\n\"shared\": {\"name\": \"shared\", \"mtime\": \"1700000000\"", "\"user.alice.Sent\": {", "\"acl\": {\"alice\": \"lrswipkxtecdan\"}", "\n}\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dump lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestRenameTreeAndHistory(t *testing.T) {
+	l, _ := testList(t)
+	a := mustCreate(t, l, "user.alice")
+	s := mustCreate(t, l, "user.alice.Sent")
+	mustCreate(t, l, "user.bob")
+	if err := l.RenameTree(RenameRequest{Old: "user.alice", New: "user.carol", IsAdmin: true}); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"user.alice", "user.alice.Sent"} {
+		e, err := l.LookupAll(n)
+		if err != nil || e.Type&Deleted == 0 || e.ACL != "" || e.Partition != "" {
+			t.Fatalf("%s after rename: %v %+v", n, err, e)
+		}
+	}
+	c, err := l.Lookup("user.carol.Sent")
+	if err != nil || c.UniqueID != s.UniqueID || c.FolderModSeq != 2 {
+		t.Fatalf("renamed: %v %+v", err, c)
+	}
+	ie, _ := l.LookupID(a.UniqueID)
+	if ie.Name != "user.carol" || len(ie.History) != 1 || ie.History[0].Name != "user.alice" || ie.History[0].Type != Deleted {
+		t.Fatalf("history %+v", ie)
+	}
+	// the header follows
+	loc, _ := l.Settings().Locate(c)
+	mh, err := readHeader(filepath.Join(loc.MetaDir, "cyrus.header"))
+	if err != nil || mh.Name != "user.carol.Sent" {
+		t.Fatalf("header %v %+v", err, mh)
+	}
+	// the ACL is not rewritten by a user rename (as in Cyrus)
+	if c.ACL != "alice\t"+OwnerRights+"\t" {
+		t.Fatalf("acl %q", c.ACL)
+	}
+}
+
+func TestDelayedAndImmediateDelete(t *testing.T) {
+	l, _ := testList(t)
+	mustCreate(t, l, "user.alice")
+	s := mustCreate(t, l, "user.alice.Sent")
+	nn, err := l.Delete(DeleteRequest{Name: "user.alice.Sent", IsAdmin: true})
+	if err != nil || !strings.HasPrefix(nn, "DELETED.user.alice.Sent.") {
+		t.Fatalf("delayed delete: %q %v", nn, err)
+	}
+	d, err := l.Lookup(nn)
+	if err != nil || d.UniqueID != s.UniqueID {
+		t.Fatalf("deleted copy %v %+v", err, d)
+	}
+	if _, err := l.Lookup("user.alice.Sent"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("old name: %v", err)
+	}
+	// cyr_expire's removal of the DELETED copy: the record goes entirely
+	if _, err := l.Delete(DeleteRequest{Name: nn, IsAdmin: true, Immediate: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.LookupAll(nn); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("DELETED record left: %v", err)
+	}
+	loc, _ := l.Settings().Locate(d)
+	if _, err := os.Stat(loc.Dir); !os.IsNotExist(err) {
+		t.Fatalf("files left: %v", err)
+	}
+	// own INBOX
+	if _, err := l.Delete(DeleteRequest{Name: "user.alice", UserID: "alice"}); !errors.Is(err, ErrNotSupported) {
+		t.Fatalf("own inbox: %v", err)
+	}
+	// immediate delete of a mailbox with children leaves an 'i' entry
+	mustCreate(t, l, "user.alice.p")
+	mustCreate(t, l, "user.alice.p.c")
+	if _, err := l.Delete(DeleteRequest{Name: "user.alice.p", IsAdmin: true, Immediate: true}); err != nil {
+		t.Fatal(err)
+	}
+	e, err := l.LookupAll("user.alice.p")
+	if err != nil || e.Type != Intermediate {
+		t.Fatalf("intermediate: %v %+v", err, e)
+	}
+}
+
+func TestReservedAndVerifyRepair(t *testing.T) {
+	l, _ := testList(t)
+	mustCreate(t, l, "user.alice")
+	// a crash after the reservation, before the files: -v drops it
+	res := &Entry{Name: "user.alice.z", Type: Reserved, UniqueID: NewUniqueID(), Partition: "default", HasACL: true}
+	if err := l.Update(func(t *Tx) error { return t.Put(res.Name, res) }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Lookup("user.alice.z"); !errors.Is(err, ErrReserved) {
+		t.Fatalf("reserved lookup: %v", err)
+	}
+	probs, err := l.Verify(VerifyOptions{Repair: true})
+	if err != nil || len(probs) != 1 || !probs[0].Fixed {
+		t.Fatalf("verify: %v %v", err, probs)
+	}
+	if _, err := l.LookupAll("user.alice.z"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("reservation left: %v", err)
+	}
+	probs, _ = l.Verify(VerifyOptions{})
+	if len(probs) != 0 {
+		t.Fatalf("clean list reports %v", probs)
+	}
+}
+
+func TestQuotaRootsFollowMailboxes(t *testing.T) {
+	l, dir := testList(t)
+	q := withQuota(t, dir)
+	l.Settings().Quota = q
+	mustCreate(t, l, "user.alice")
+	if err := l.SetQuota(q, "user.alice", map[quota.Resource]int64{quota.Storage: 1000}, false); err != nil {
+		t.Fatal(err)
+	}
+	mustCreate(t, l, "user.alice.Sent")
+	qr, err := q.Read("user.alice")
+	if err != nil || qr.Used[3] != 2 || qr.Limit[0] != 1000 {
+		t.Fatalf("quota %v %+v", err, qr)
+	}
+}
