@@ -32,6 +32,8 @@ type CacheEntry struct {
 	Items [NumCacheItems][]byte
 	// Len is the entry length in the file (length words, data, padding).
 	Len int
+	// Raw is the whole entry as it is in the file.
+	Raw []byte
 }
 
 // Item returns item n (nil for an out-of-range n).
@@ -105,6 +107,7 @@ func ParseCacheEntry(b []byte, off int64, wantCRC uint32) (CacheEntry, error) {
 		o += 4 + pad4(l)
 	}
 	e.Len = n
+	e.Raw = b[:n:n]
 	return e, nil
 }
 

@@ -1,0 +1,203 @@
+package mailbox
+
+import (
+	"crypto/sha1"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"gyrus/lib/mailbox/index"
+	"gyrus/lib/message"
+)
+
+// MessageInfo is what an append needs to know about a message, computed
+// once when it arrives (lib/message parses it): the index record fields
+// derived from the file and the encoded cyrus.cache entry.
+type MessageInfo struct {
+	Size       uint32
+	HeaderSize uint32
+	SentDate   uint32 // Date: truncated to the day; 0 if unparsable
+	GMTime     uint32 // Date: as UTC; 0 if unparsable
+	GUID       [20]byte
+	Cache      []byte // the 10 items, framed (index.EncodeCacheEntry)
+}
+
+// InfoFromMessage takes what Append needs from a parsed message.
+func InfoFromMessage(m *message.Message) MessageInfo {
+	return MessageInfo{Size: m.Size, HeaderSize: m.HeaderSize, SentDate: m.SentDate,
+		GMTime: m.GMTime, GUID: m.GUID, Cache: m.CacheEntry()}
+}
+
+// Staged is a message written once to a partition's staging directory
+// (<partition>/stage.), fsynced, from which Append hard-links (or copies)
+// it into one or many mailboxes. Close removes the staged copies; the
+// mailboxes keep their links.
+type Staged struct {
+	Size  int64
+	GUID  [20]byte
+	name  string
+	first string
+	paths map[string]string // stage dir -> staged file there
+}
+
+var stageSeq atomic.Uint64
+
+// Stage copies r into a new file of stageDir (created if missing),
+// computing the size and SHA-1 (the GUID) on the way, and fsyncs it.
+func Stage(stageDir string, r io.Reader) (*Staged, error) {
+	if err := os.MkdirAll(stageDir, 0o755); err != nil {
+		return nil, fmt.Errorf("stage directory: %w", err)
+	}
+	name := strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano(), 10) + "-" + strconv.FormatUint(stageSeq.Add(1), 10)
+	path := filepath.Join(stageDir, name)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|unix.O_CLOEXEC, 0o666)
+	if err != nil {
+		return nil, err
+	}
+	h := sha1.New()
+	n, err := io.Copy(io.MultiWriter(f, h), r)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+		return nil, fmt.Errorf("stage %s: %w", path, err)
+	}
+	s := &Staged{Size: n, name: name, first: path, paths: map[string]string{filepath.Clean(stageDir): path}}
+	copy(s.GUID[:], h.Sum(nil))
+	return s, nil
+}
+
+// Path is the first staged file.
+func (s *Staged) Path() string { return s.first }
+
+// Parse runs lib/message over the staged file and checks that it saw the
+// same bytes.
+func (s *Staged) Parse(opts message.Options) (MessageInfo, error) {
+	f, err := os.Open(s.first)
+	if err != nil {
+		return MessageInfo{}, err
+	}
+	defer f.Close()
+	m, err := message.Parse(f, s.Size, opts)
+	if err != nil {
+		return MessageInfo{}, fmt.Errorf("parse %s: %w", s.first, err)
+	}
+	if m.GUID != s.GUID {
+		return MessageInfo{}, fmt.Errorf("parse %s: file changed while staged", s.first)
+	}
+	return InfoFromMessage(m), nil
+}
+
+// pathFor returns a staged copy in stageDir (another partition gets its
+// own copy, made once, so that links stay within a file system).
+func (s *Staged) pathFor(stageDir string) (string, error) {
+	if stageDir == "" {
+		return s.first, nil
+	}
+	stageDir = filepath.Clean(stageDir)
+	if p, ok := s.paths[stageDir]; ok {
+		return p, nil
+	}
+	if err := os.MkdirAll(stageDir, 0o755); err != nil {
+		return "", err
+	}
+	p := filepath.Join(stageDir, s.name)
+	if err := copyFileSync(s.first, p); err != nil {
+		return "", err
+	}
+	s.paths[stageDir] = p
+	return p, nil
+}
+
+// Close removes the staged files.
+func (s *Staged) Close() error {
+	var first error
+	for _, p := range s.paths {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) && first == nil {
+			first = err
+		}
+	}
+	s.paths = nil
+	return first
+}
+
+// copyFileSync copies src to a new file dst and fsyncs it.
+func copyFileSync(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|unix.O_CLOEXEC, 0o666)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(out, in)
+	if err == nil {
+		err = out.Sync()
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(dst)
+		return fmt.Errorf("copy %s to %s: %w", src, dst, err)
+	}
+	return nil
+}
+
+// placeFile puts src at dst: a hard link when link is set and possible
+// (same file system), else a copy that is fsynced. Mtime is set to
+// mtime (Cyrus keeps internaldate in the file's mtime).
+func placeFile(src, dst string, link bool, mtime time.Time) error {
+	os.Remove(dst) // a leftover of a crashed append with the same UID
+	placed := false
+	if link {
+		err := os.Link(src, dst)
+		if err == nil {
+			placed = true
+		} else if !errors.Is(err, unix.EXDEV) && !errors.Is(err, unix.EPERM) && !errors.Is(err, unix.EMLINK) {
+			return fmt.Errorf("link %s to %s: %w", src, dst, err)
+		}
+	}
+	if !placed {
+		if err := copyFileSync(src, dst); err != nil {
+			return err
+		}
+	}
+	if !mtime.IsZero() {
+		if err := os.Chtimes(dst, mtime, mtime); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkInfo validates what a parser produced before it goes on disk.
+func checkInfo(mi *MessageInfo) error {
+	if mi.Size == 0 {
+		return errors.New("mailbox: empty message")
+	}
+	if mi.GUID == ([20]byte{}) {
+		return errors.New("mailbox: message without GUID")
+	}
+	n, err := index.CacheEntryLen(mi.Cache, 0)
+	if err != nil || n != len(mi.Cache) {
+		return fmt.Errorf("mailbox: cache entry is not 10 framed items: %v", err)
+	}
+	if mi.HeaderSize > mi.Size {
+		return fmt.Errorf("mailbox: header size %d beyond message size %d", mi.HeaderSize, mi.Size)
+	}
+	return nil
+}
