@@ -2,6 +2,7 @@ package message
 
 import (
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding"
@@ -181,6 +182,9 @@ func newToUni(cs *charset) toUni {
 	case "IMAP-mailbox-name":
 		return &bufferedToUni{fn: func(out, src []byte) []byte { return decodeUTF7(out, src, true) }}
 	}
+	if tb := icudata.TwoByteConv(cs.conv); tb != nil {
+		return &bufferedToUni{fn: func(out, src []byte) []byte { return decodeTwoByte(out, src, tb) }}
+	}
 	if enc := icuEncoding(cs.conv); enc != nil {
 		return &bufferedToUni{enc: enc, sub1: icudata.SubChar1(cs.conv)}
 	}
@@ -325,6 +329,44 @@ func (b *bufferedToUni) flush(out []byte) []byte {
 }
 
 func (b *bufferedToUni) reset() { b.buf = b.buf[:0] }
+
+// decodeTwoByte decodes src the way ICU's two-byte converter described by
+// tb does, with its error units and re-reading of invalid second bytes.
+func decodeTwoByte(out, src []byte, tb *icudata.TwoByte) []byte {
+	var units []uint16
+	dec := tb.XText.NewDecoder()
+	var pair [2]byte
+	var dst [16]byte
+	for i := 0; i < len(src); {
+		b := src[i]
+		switch {
+		case !tb.IsLead(b):
+			units = append(units, tb.Single[b])
+			i++
+		case i+1 == len(src):
+			units = append(units, tb.Alone[b])
+			i++
+		case !tb.Valid(b, src[i+1]):
+			units = append(units, tb.Err[b])
+			i++
+		default:
+			c := src[i+1]
+			i += 2
+			if ex, ok := tb.Exceptions[uint16(b)<<8|uint16(c)]; ok {
+				units = append(units, ex...)
+				continue
+			}
+			pair[0], pair[1] = b, c
+			dec.Reset()
+			n, _, _ := dec.Transform(dst[:], pair[:], true)
+			units = append(units, utf16.Encode([]rune(string(dst[:n])))...)
+		}
+	}
+	for _, r := range utf16.Decode(units) {
+		out = appendRune(out, r)
+	}
+	return out
+}
 
 // decodeUTF7 decodes UTF-7 (RFC 2152), or with imap set the IMAP mailbox
 // name variant (RFC 3501 5.1.3: '&' and ',' instead of '+' and '/').

@@ -322,7 +322,7 @@ func isAtextName(s string) bool {
 
 func appendLower(buf []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
-		buf = append(buf, lower(s[i]))
+		buf = append(buf, asciiLower(s[i]))
 	}
 	return buf
 }
@@ -384,4 +384,12 @@ func appendItem(buf, item []byte) []byte {
 	buf = be32(buf, uint32(len(item)))
 	buf = append(buf, item...)
 	return append(buf, make([]byte, (4-len(item)%4)%4)...)
+}
+
+// asciiLower is Cyrus's TOLOWER (convert_to_lowercase table): ASCII only.
+func asciiLower(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }

@@ -10,14 +10,28 @@
 //     the converter name ucnv_getName() reports for it.
 //   - sbcs.bin: for every single-byte converter, a 1-byte name length, the
 //     name, then 256 big-endian uint16 code points.
+//   - mbcs.bin.gz: how the two-byte converters mail charsets reach
+//     (Shift_JIS, GBK, EUC-CN, Big5, Big5-HKSCS, EUC-KR, KS C 5601) decode
+//     every byte pair, as differences from an x/text decoder (see
+//     gen/mbcsgen).
 //   - sub1.txt: the multi-byte converters that write U+001A (not U+FFFD)
 //     for a one-byte invalid or cut sequence.
 package icudata
 
 import (
+	"bytes"
+	"compress/gzip"
 	_ "embed"
+	"encoding/binary"
+	"io"
 	"strings"
 	"sync"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/japanese"
+	"golang.org/x/text/encoding/korean"
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/traditionalchinese"
 )
 
 //go:embed aliases.txt
@@ -29,6 +43,9 @@ var sbcsBin []byte
 //go:embed sub1.txt
 var sub1Txt string
 
+//go:embed mbcs.bin.gz
+var mbcsGz []byte
+
 // maxNameLen is ICU's UCNV_MAX_CONVERTER_NAME_LENGTH: a converter name of
 // this many bytes or more (before any ",option") is rejected.
 const maxNameLen = 60
@@ -38,6 +55,7 @@ var (
 	aliases map[string]string
 	tables  map[string]*[256]uint16
 	sub1    map[string]bool
+	twoByte map[string]*TwoByte
 )
 
 func load() {
@@ -57,6 +75,7 @@ func load() {
 	for _, name := range strings.Fields(sub1Txt) {
 		sub1[name] = true
 	}
+	twoByte = loadTwoByte()
 	tables = make(map[string]*[256]uint16, 160)
 	b := sbcsBin
 	for len(b) > 0 {
@@ -131,4 +150,107 @@ func SingleByte(conv string) *[256]uint16 {
 func SubChar1(conv string) bool {
 	once.Do(load)
 	return sub1[conv]
+}
+
+// XText returns the x/text decoder that mbcs.bin is expressed against.
+func XText(name string) encoding.Encoding {
+	switch name {
+	case "sjis":
+		return japanese.ShiftJIS
+	case "gbk":
+		return simplifiedchinese.GBK
+	case "big5":
+		return traditionalchinese.Big5
+	case "euckr":
+		return korean.EUCKR
+	}
+	return nil
+}
+
+// TwoByte describes how an ICU converter of at most two bytes per
+// character decodes: a byte that is not a lead byte stands alone; a lead
+// byte followed by a valid second byte is one character, and otherwise
+// (another second byte, or nothing) yields one error unit and the second
+// byte is read again.
+type TwoByte struct {
+	Single     [256]uint16 // code unit of each non-lead byte
+	Lead       [32]byte    // bitmap of lead bytes
+	Alone      [256]uint16 // unit for a lead byte at the end of the input
+	Err        [256]uint16 // unit for a lead byte followed by an invalid byte
+	valid      map[byte]*[32]byte
+	Exceptions map[uint16][]uint16 // lead<<8|trail -> units where x/text differs
+	XText      encoding.Encoding   // decoder for the other valid pairs
+}
+
+// IsLead tells whether b starts a two-byte sequence.
+func (t *TwoByte) IsLead(b byte) bool { return t.Lead[b/8]&(1<<(b%8)) != 0 }
+
+// Valid tells whether lead b followed by c is one character.
+func (t *TwoByte) Valid(b, c byte) bool {
+	v := t.valid[b]
+	return v != nil && v[c/8]&(1<<(c%8)) != 0
+}
+
+// TwoByteConv returns the description of conv, or nil.
+func TwoByteConv(conv string) *TwoByte {
+	once.Do(load)
+	return twoByte[conv]
+}
+
+func loadTwoByte() map[string]*TwoByte {
+	out := map[string]*TwoByte{}
+	zr, err := gzip.NewReader(bytes.NewReader(mbcsGz))
+	if err != nil {
+		return out
+	}
+	raw, err := io.ReadAll(zr)
+	if err != nil {
+		return out
+	}
+	r := bytes.NewReader(raw)
+	str := func() string {
+		n, _ := r.ReadByte()
+		b := make([]byte, n)
+		io.ReadFull(r, b)
+		return string(b)
+	}
+	u16 := func() uint16 {
+		var b [2]byte
+		io.ReadFull(r, b[:])
+		return binary.BigEndian.Uint16(b[:])
+	}
+	for r.Len() > 0 {
+		name := str()
+		t := &TwoByte{XText: XText(str()), valid: map[byte]*[32]byte{}, Exceptions: map[uint16][]uint16{}}
+		for i := range t.Single {
+			t.Single[i] = u16()
+		}
+		io.ReadFull(r, t.Lead[:])
+		for b := 0; b < 256; b++ {
+			if !t.IsLead(byte(b)) {
+				continue
+			}
+			t.Alone[b] = u16()
+			t.Err[b] = u16()
+			v := new([32]byte)
+			io.ReadFull(r, v[:])
+			t.valid[byte(b)] = v
+		}
+		var nb [4]byte
+		io.ReadFull(r, nb[:])
+		for n := binary.BigEndian.Uint32(nb[:]); n > 0; n-- {
+			b, _ := r.ReadByte()
+			c, _ := r.ReadByte()
+			k, _ := r.ReadByte()
+			units := make([]uint16, k)
+			for i := range units {
+				units[i] = u16()
+			}
+			t.Exceptions[uint16(b)<<8|uint16(c)] = units
+		}
+		if t.XText != nil {
+			out[name] = t
+		}
+	}
+	return out
 }

@@ -14,6 +14,13 @@
  *                                    incomplete (cut) byte sequence into
  *                                    U+001A instead of U+FFFD (converters with
  *                                    a one-byte substitution character)
+ *   icudump pairs NAME               for a converter of at most 2 bytes per
+ *                                    character: for every first byte B, what a
+ *                                    lone B gives at the end of the input, then
+ *                                    for every second byte T whether B T is one
+ *                                    sequence (2) or B alone (1) and the code
+ *                                    units B's sequence gives (binary, see
+ *                                    mbcsgen)
  *   icudump probe NAME...            print "NAME<TAB>converter" or "NAME<TAB>-"
  *
  * Build: cc -o icudump icudump.c -licuuc   (Debian: libicu-dev)
@@ -113,6 +120,37 @@ int main(int argc, char **argv)
             }
             ucnv_close(c);
         }
+        return 0;
+    }
+    if (argc >= 3 && !strcmp(argv[1], "pairs")) {
+        UErrorCode err = U_ZERO_ERROR;
+        UConverter *c = ucnv_open(argv[2], &err);
+        if (U_FAILURE(err) || ucnv_getMaxCharSize(c) != 2) {
+            fprintf(stderr, "icudump: %s: not a 2-byte converter\n", argv[2]);
+            return 65;
+        }
+        for (int b = 0; b < 256; b++) {
+            for (int t = -1; t < 256; t++) {
+                char src[2] = { (char)b, (char)t };
+                int srclen = t < 0 ? 1 : 2;
+                UChar dst[16];
+                int32_t offs[16];
+                const char *s = src;
+                UChar *d = dst;
+                ucnv_reset(c);
+                err = U_ZERO_ERROR;
+                ucnv_toUnicode(c, &d, dst + 16, &s, src + srclen, offs, 1, &err);
+                int n = (int)(d - dst), k = 0;
+                while (k < n && offs[k] == 0) k++;
+                unsigned char hdr[2] = { (unsigned char)(t < 0 || k == n ? srclen : 1), (unsigned char)k };
+                fwrite(hdr, 1, 2, stdout);
+                for (int i = 0; i < k; i++) {
+                    unsigned char be[2] = { (unsigned char)(dst[i] >> 8), (unsigned char)dst[i] };
+                    fwrite(be, 1, 2, stdout);
+                }
+            }
+        }
+        ucnv_close(c);
         return 0;
     }
     if (argc >= 2 && !strcmp(argv[1], "probe")) {
