@@ -97,11 +97,58 @@ func appendLiteral(dst []byte, s string, client bool) []byte {
 // File values are read from disk (see Encoder); a file that cannot be read
 // or does not match its size and GUID is printed as NIL.
 func Append(dst []byte, v *Value, withKey bool) []byte {
+	if out, ok := appendTree(dst, v, withKey, 0); ok {
+		return out
+	}
+	// The tree holds a file: stream it through an Encoder.
 	var buf bytes.Buffer
 	buf.Write(dst)
 	e := NewEncoder(&buf)
 	_ = e.Encode(v, withKey) // a bytes.Buffer does not fail
 	return buf.Bytes()
+}
+
+// appendTree prints a tree without files; ok is false (and dst must be
+// discarded) when it meets a File or a tree too deep or malformed.
+func appendTree(dst []byte, v *Value, withKey bool, depth int) ([]byte, bool) {
+	if v == nil || depth > 1000 {
+		return dst, false
+	}
+	if withKey {
+		dst = AppendString(dst, v.Name, false)
+		dst = append(dst, ' ')
+	}
+	switch v.Kind {
+	case Nil:
+		return append(dst, "NIL"...), true
+	case String:
+		return AppendString(dst, v.Str, false), true
+	case Flag:
+		return append(dst, v.Str...), true
+	case Num:
+		return strconv.AppendUint(dst, v.Num, 10), true
+	case Hex:
+		return fmt.Appendf(dst, "%016x", v.Num), true
+	case GUID:
+		return hex.AppendEncode(dst, v.GUID[:]), true
+	case List, KVList:
+		keys := v.PrintKeys
+		if v.Kind == KVList {
+			dst, keys = append(dst, '%'), true
+		}
+		dst = append(dst, '(')
+		for i, c := range v.Items {
+			if i > 0 {
+				dst = append(dst, ' ')
+			}
+			var ok bool
+			if dst, ok = appendTree(dst, c, keys, depth+1); !ok {
+				return dst, false
+			}
+		}
+		return append(dst, ')'), true
+	}
+	return dst, false
 }
 
 // Bytes is Append(nil, v, false).

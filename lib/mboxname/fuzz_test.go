@@ -124,3 +124,33 @@ func FuzzUTF7(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRecipient: LMTP recipients never panic, and a recipient printed
+// for a parsed name parses back to the same mailbox.
+func FuzzRecipient(f *testing.F) {
+	for _, s := range []string{"alice@x", "alice+Sent@x", "+shared.f@x", "a+b+c@d@e", "caf\xc3\xa9+\xff@x"} {
+		f.Add(s)
+	}
+	nss := fuzzNamespaces()
+	f.Fuzz(func(t *testing.T, rcpt string) {
+		for i := range nss {
+			ns := &nss[i]
+			n, local := ns.FromRecipient(rcpt)
+			if local == "" || strings.ContainsAny(local, "@+") {
+				continue
+			}
+			r, ok := ns.Recipient(n)
+			if !ok {
+				t.Fatalf("no recipient for %+v", n)
+			}
+			// Cyrus prints boxes in UTF-7 but reads them as UTF-8.
+			if strings.Contains(n.Domain, "@") || strings.ContainsAny(strings.Join(n.Boxes, ""), "@+&") {
+				continue
+			}
+			back, _ := ns.FromRecipient(r)
+			if ns.Internal(back) != ns.Internal(n) {
+				t.Fatalf("%q -> %+v -> %q -> %+v", rcpt, n, r, back)
+			}
+		}
+	})
+}

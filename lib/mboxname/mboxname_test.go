@@ -457,3 +457,71 @@ func TestUTF7(t *testing.T) {
 		t.Errorf("EncodeUTF7 of invalid UTF-8 succeeded")
 	}
 }
+
+func TestRecipient(t *testing.T) {
+	ns := debianNS()
+	cases := []struct {
+		in, local string
+		want      Name
+	}{
+		{"alice@example.com", "alice", Name{LocalPart: "alice"}},
+		{"alice+Sent.Items@x", "alice", Name{LocalPart: "alice", Boxes: []string{"Sent", "Items"}}},
+		{"alice+café@x", "alice", Name{LocalPart: "alice", Boxes: []string{"caf&AOk-"}}},
+		{"alice+@x", "alice", Name{LocalPart: "alice"}},
+		{"+shared.folder@x", "", Name{Boxes: []string{"shared", "folder"}}},
+		{"bob", "bob", Name{LocalPart: "bob"}},
+	}
+	for _, c := range cases {
+		n, local := ns.FromRecipient(c.in)
+		if !reflect.DeepEqual(n, c.want) || local != c.local {
+			t.Errorf("FromRecipient(%q) = %+v %q, want %+v %q", c.in, n, local, c.want, c.local)
+		}
+	}
+	vd := ns
+	vd.VirtDomains = VirtDomainsUserID
+	if n, _ := vd.FromRecipient("alice+x@example.com"); vd.Internal(n) != "example.com!user.alice.x" {
+		t.Errorf("virtdomains recipient = %q", vd.Internal(n))
+	}
+	if n, _ := vd.FromRecipient("alice@internal"); n.Domain != "" {
+		t.Errorf("default domain kept: %+v", n)
+	}
+	if r, ok := ns.Recipient(ns.ParseInternal("user.alice.Sent.Items")); !ok || r != "alice+Sent.Items@internal" {
+		t.Errorf("Recipient = %q %v", r, ok)
+	}
+	ns.PostUser = "bb"
+	if r, _ := ns.Recipient(ns.ParseInternal("shared.x")); r != "bb+shared.x@internal" {
+		t.Errorf("shared Recipient = %q", r)
+	}
+	if _, ok := ns.Recipient(ns.ParseInternal("DELETED.user.a.5F000000")); ok {
+		t.Errorf("deleted mailbox has a recipient")
+	}
+}
+
+func BenchmarkToInternal(b *testing.B) {
+	ns := debianNS()
+	v := Viewer{UserID: "alice"}
+	for b.Loop() {
+		if _, err := ns.ToInternal("INBOX.Sent Items.2024", v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkToExternal(b *testing.B) {
+	ns := DefaultNamespace()
+	v := Viewer{UserID: "alice"}
+	for b.Loop() {
+		if _, ok := ns.ToExternal("user.bob.Sent^Items.2024", v); !ok {
+			b.Fatal("no name")
+		}
+	}
+}
+
+func BenchmarkPolicyCheck(b *testing.B) {
+	ns := debianNS()
+	for b.Loop() {
+		if err := ns.PolicyCheck("user.alice.caf&AOk-.Sent Items"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -12,9 +12,13 @@ const cyrusRef = "/work/shared/oracle/cyrus-ref"
 
 // TestLiveOracleNames asks the real Cyrus again, now: a sample of the
 // names in two namespace settings (collect_names.py --quick), checked
-// like the committed table. GYRUS_NAMES_FULL=1 re-collects everything
-// (1-3 minutes) instead.
+// like the committed table. Starting fresh Cyrus instances takes from
+// 20 s to 2 minutes depending on the machine's load, so it runs only
+// with GYRUS_ORACLE=1; GYRUS_NAMES_FULL=1 re-collects everything.
 func TestLiveOracleNames(t *testing.T) {
+	if os.Getenv("GYRUS_ORACLE") == "" && os.Getenv("GYRUS_NAMES_FULL") == "" {
+		t.Skip("live oracle run is long; set GYRUS_ORACLE=1 (the committed table is checked by TestCollectedNames)")
+	}
 	if _, err := os.Stat(cyrusRef); err != nil {
 		t.Skipf("oracle script absent: %v", err)
 	}
