@@ -67,8 +67,21 @@ type listener struct {
 
 func (l *listener) String() string { return l.e.name + "/" + l.family }
 
+// hasCapacity reports whether one more child may start: the connections
+// in use (one per one-connection child) are under maxchild. Slots that
+// accepting many-connection children hold unused do not count: master
+// can revoke them for the newcomer.
 func (l *listener) hasCapacity() bool {
-	return l.e.maxchild < 0 || l.used < l.e.maxchild
+	if l.e.maxchild < 0 {
+		return true
+	}
+	busy := l.used
+	for _, c := range l.children {
+		if c.multi && c.state == stReady && c.owned > c.inuse {
+			busy -= c.owned - c.inuse
+		}
+	}
+	return busy < l.e.maxchild
 }
 
 // live reports whether master should keep children for this listener.
@@ -116,8 +129,9 @@ type child struct {
 	// slot protocol (see lib/service/doc.go)
 	multi     bool
 	unlimited bool
-	owned     int // slots granted and not given back
-	inuse     int // connections open
+	owned     int  // slots granted and not given back
+	inuse     int  // connections open
+	revoking  bool // a SLOT_REVOKE awaits its REVOKE_DONE
 
 	status *os.File // master's end of the child's fd 3, or nil
 	eof    bool     // status closed: every message has been read

@@ -528,15 +528,22 @@ func (m *master) message(cm childMsg) {
 		if c.multi && c.owned > 0 {
 			c.owned--
 			l.used--
-			m.balance(l)
+			if !c.revoking {
+				m.balance(l)
+			}
 		}
+	case service.MsgRevokeDone:
+		c.revoking = false
+		m.balance(l)
 	default:
 		critf("unrecognized_message_from_child", "service", l.String(), "pid", c.pid, "message", msg.Code)
 	}
 }
 
 // balance hands the free capacity of a listener to its ready
-// many-connection children, in equal shares (see lib/service/doc.go).
+// many-connection children, the poorest first, and takes half of a rich
+// child's unused slots when another ready child has none (see
+// lib/service/doc.go).
 func (m *master) balance(l *listener) {
 	if l == nil || m.inShutdown {
 		return
@@ -559,25 +566,61 @@ func (m *master) balance(l *listener) {
 		}
 		return
 	}
-	pool := l.e.maxchild - l.used
-	if pool <= 0 {
-		return
+	free := func(c *child) int { return c.owned - c.inuse }
+	sort.Slice(acc, func(i, j int) bool {
+		if free(acc[i]) != free(acc[j]) {
+			return free(acc[i]) < free(acc[j])
+		}
+		return acc[i].pid < acc[j].pid
+	})
+	if pool := l.e.maxchild - l.used; pool > 0 {
+		for i, n := range waterfill(acc, free, pool) {
+			if n > 0 && m.grant(acc[i], int32(n)) {
+				acc[i].owned += n
+				l.used += n
+			}
+		}
+		sort.Slice(acc, func(i, j int) bool { return free(acc[i]) < free(acc[j]) })
 	}
-	sort.Slice(acc, func(i, j int) bool { return acc[i].owned < acc[j].owned })
-	share, rem := pool/len(acc), pool%len(acc)
-	for i, c := range acc {
-		n := share
+	poor, rich := acc[0], acc[len(acc)-1]
+	if free(poor) == 0 && free(rich) >= 2 && !rich.revoking {
+		n := free(rich) / 2
+		rich.revoking = true
+		b := service.Msg{Code: service.MsgSlotRevoke, Value: int32(n)}.Encode()
+		rich.status.SetWriteDeadline(time.Now().Add(grantWriteTimeout))
+		if _, err := rich.status.Write(b[:]); err != nil {
+			rich.revoking = false
+			errorf("slot_revoke_failed", "pid", rich.pid, "service", l.String(), "error", err)
+		}
+	}
+}
+
+// waterfill shares pool among children sorted by free slots ascending
+// so that the poorest are levelled up first; it returns each one's part.
+func waterfill(acc []*child, free func(*child) int, pool int) []int {
+	n := len(acc)
+	out := make([]int, n)
+	// raise the first k children to the level of child k while the pool lasts
+	k := 1
+	level := free(acc[0])
+	for k < n {
+		next := free(acc[k])
+		cost := (next - level) * k
+		if cost > pool {
+			break
+		}
+		pool -= cost
+		level = next
+		k++
+	}
+	per, rem := pool/k, pool%k
+	for i := 0; i < k; i++ {
+		out[i] = level - free(acc[i]) + per
 		if i < rem {
-			n++
-		}
-		if n == 0 {
-			continue
-		}
-		if m.grant(c, int32(n)) {
-			c.owned += n
-			l.used += n
+			out[i]++
 		}
 	}
+	return out
 }
 
 func (m *master) grant(c *child, n int32) bool {
@@ -636,6 +679,9 @@ func exitFailed(c *child, shutdown bool) bool {
 	switch {
 	case shutdown && ws.Signaled() && ws.Signal() == syscall.SIGTERM:
 		debugf("child_terminated_at_shutdown", "process", c.describe())
+	case !c.hupAt.IsZero() && ws.Signaled() && ws.Signal() == syscall.SIGHUP:
+		// told to recycle before it could catch the signal
+		debugf("child_ended_by_sighup", "process", c.describe())
 	case ws.Exited() && ws.ExitStatus() == 0:
 		debugf("child_exited_normally", "process", c.describe())
 	case ws.Exited() && ws.ExitStatus() == 75:

@@ -68,12 +68,18 @@
 //	child  -> master  CONNECTION_END(0x101) a connection ended (its slot stays mine)
 //	child  -> master  UNAVAILABLE(2)        I stopped accepting (retiring)
 //	child  -> master  SLOT_RELEASE(0x102)   one slot given back (one message per slot)
+//	master -> child   SLOT_REVOKE(0x201) n  give back up to n unused slots
+//	child  -> master  REVOKE_DONE(0x103)    answered the SLOT_REVOKE (after its releases)
 //
 // A slot is the right to hold one connection. Master hands out at most
 // maxchild slots per listening socket, counting each one-connection
-// (Cyrus-style) child as one, and grants free slots to the processes that
-// accept, in equal shares. A process accepts only while it holds a free
-// slot, so the cap is never exceeded. A retiring process gives back its
+// (Cyrus-style) child as one, and gives free slots to the processes that
+// accept, the poorest first (so shares even out). A process that is left
+// without any free slot while another holds two or more gets half of
+// those: master revokes them from the richer one. A process accepts only
+// while it holds a free slot, so the cap is never exceeded; slots held
+// unused by accepting processes count as available when master decides
+// whether another process (prefork) may start. A retiring process gives back its
 // free slots at once and each further slot as its sessions end; an
 // exiting process's slots return to master with it. A process that
 // holds no free slot simply does not accept: the kernel queues new

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"errors"
 	"io"
 	"os"
 	"sync"
@@ -45,6 +46,11 @@ func (l *link) send(code int32) {
 	}
 	if _, err := l.f.Write(b[:]); err != nil {
 		l.dead = true
+		if errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) {
+			// master exited; its SIGTERM (or ours, Pdeathsig) follows
+			log.Warn("master_gone", "message", Msg{Code: code}.String())
+			return
+		}
 		log.Error("master_notify_failed", "message", Msg{Code: code}.String(), "error", err)
 	}
 }
@@ -58,7 +64,7 @@ func (l *link) sendN(code int32, n int) {
 
 // readGrants delivers master's messages until fd 3 closes; then gone is
 // called (master has exited).
-func (l *link) readGrants(grant func(n int32), gone func()) {
+func (l *link) readGrants(grant, revoke func(n int32), gone func()) {
 	var b [MsgSize]byte
 	for {
 		if _, err := io.ReadFull(l.f, b[:]); err != nil {
@@ -69,6 +75,8 @@ func (l *link) readGrants(grant func(n int32), gone func()) {
 		switch m.Code {
 		case MsgSlotGrant:
 			grant(m.Value)
+		case MsgSlotRevoke:
+			revoke(m.Value)
 		default:
 			log.Error("master_message_unknown", "message", m.String())
 		}

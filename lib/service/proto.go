@@ -24,6 +24,7 @@ const (
 	MsgMultiHello    int32 = 0x100 // I serve many connections and follow the slot protocol
 	MsgConnectionEnd int32 = 0x101 // one of my connections ended; its slot stays mine
 	MsgSlotRelease   int32 = 0x102 // I give one unused slot back
+	MsgRevokeDone    int32 = 0x103 // I have answered a MsgSlotRevoke
 )
 
 // Messages Gyrus's master writes back on the child's StatusFD (slot
@@ -32,6 +33,9 @@ const (
 	// MsgSlotGrant: the value is how many more connections the child may
 	// hold at once, or SlotsUnlimited.
 	MsgSlotGrant int32 = 0x200
+	// MsgSlotRevoke: give back up to value unused slots (with
+	// MsgSlotRelease, one each), then send MsgRevokeDone.
+	MsgSlotRevoke int32 = 0x201
 )
 
 // SlotsUnlimited is the value of a MsgSlotGrant for a service without
@@ -80,7 +84,8 @@ func (m Msg) String() string {
 		MsgAvailable: "AVAILABLE", MsgUnavailable: "UNAVAILABLE",
 		MsgConnection: "CONNECTION", MsgConnectionMulti: "CONNECTION_MULTI",
 		MsgMultiHello: "MULTI_HELLO", MsgConnectionEnd: "CONNECTION_END",
-		MsgSlotRelease: "SLOT_RELEASE", MsgSlotGrant: "SLOT_GRANT",
+		MsgSlotRelease: "SLOT_RELEASE", MsgRevokeDone: "REVOKE_DONE",
+		MsgSlotGrant: "SLOT_GRANT", MsgSlotRevoke: "SLOT_REVOKE",
 	}[m.Code]
 	if name == "" {
 		name = fmt.Sprintf("0x%x", m.Code)

@@ -50,6 +50,9 @@ type Spec struct {
 	ShutdownGrace time.Duration
 }
 
+// earlySignals receives SIGTERM, SIGINT and SIGHUP from the start of Main.
+var earlySignals chan os.Signal
+
 // Env is what a service process knows about itself.
 type Env struct {
 	*tool.Context // the command line, imapd.conf (Config) and the ident
@@ -76,6 +79,11 @@ func Run(spec Spec) {
 
 // Main is Run without the exit: it returns the exit status.
 func Main(spec Spec, args []string) int {
+	// Catch master's signals from the very start: a SIGHUP or SIGTERM
+	// that arrives while we read the configuration must not kill us
+	// with the default action; it is acted on once we serve.
+	earlySignals = make(chan os.Signal, 4)
+	signal.Notify(earlySignals, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	if bad := mergedOption(args[1:]); bad != "" {
 		log.Error("options and arguments MUST be separated by whitespace", "argument", bad)
 		fmt.Fprintf(os.Stderr, "%s: options and arguments MUST be separated by whitespace: %s\n", spec.Name, bad)
@@ -218,7 +226,7 @@ func run(spec *Spec, ctx *tool.Context) error {
 	defer s.proc.Close()
 	if slotMode {
 		l.send(MsgMultiHello)
-		go l.readGrants(sl.grant, func() { s.shutdown("master went away") })
+		go l.readGrants(sl.grant, sl.revoke, func() { s.shutdown("master went away") })
 	}
 	s.serve()
 	return nil
@@ -292,11 +300,18 @@ func serveStdio(spec *Spec, env *Env) error {
 	signal.Ignore(syscall.SIGPIPE)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	sigs := earlySignals
+	if sigs == nil {
+		sigs = make(chan os.Signal, 4)
+		signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	}
 	go func() {
-		<-sigs
-		cancel()
+		for s := range sigs {
+			if s != syscall.SIGHUP { // one session: nothing to recycle
+				cancel()
+				return
+			}
+		}
 	}()
 	conn := stdioSession()
 	pp := proc.Open(env.ProcDir, os.Getpid())

@@ -77,8 +77,11 @@ func maxConnsFromRlimit() int {
 
 // serve runs until the process should exit.
 func (s *server) serve() {
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	sigs := earlySignals
+	if sigs == nil {
+		sigs = make(chan os.Signal, 4)
+		signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	}
 	defer signal.Stop(sigs)
 	go s.watchExecutable()
 	go s.acceptLoop()
@@ -207,7 +210,7 @@ func (s *server) stopAccepting(why string) {
 	}
 	left := len(s.conns)
 	s.mu.Unlock()
-	log.Debug("service_retiring", "reason", why, "sessions", left)
+	log.Info("service_retiring", "reason", why, "sessions", left)
 	s.ln.Close()
 	s.sl.drain()
 	s.maybeFinish()

@@ -73,6 +73,24 @@ func (s *slots) grant(n int32) {
 	s.mu.Unlock()
 }
 
+// revoke gives back up to n unused slots because master needs them for
+// another process, and says when it is done.
+func (s *slots) revoke(n int32) {
+	s.mu.Lock()
+	if s.granted > 0 && n > 0 {
+		free := s.granted - s.inuse
+		if int(n) < free {
+			free = int(n)
+		}
+		if free > 0 {
+			s.granted -= free
+			s.link.sendN(MsgSlotRelease, free)
+		}
+	}
+	s.link.send(MsgRevokeDone)
+	s.mu.Unlock()
+}
+
 // drain stops acquisitions and gives every free slot back. It runs
 // under the same lock as the accounting so that master sees UNAVAILABLE
 // before the releases, and the releases match what is free.

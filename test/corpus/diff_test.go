@@ -248,11 +248,23 @@ var approximateCharsets = []string{"euc-jp", "iso-2022-jp", "gb18030", "utf-16",
 // decoded search forms (FROM, TO, CC, BCC, SUBJECT) of a message that has
 // encoded words in one of approximateCharsets.
 func approximateCharsetOnly(msg, got, want []byte) bool {
-	lower := bytes.ToLower(msg)
 	found := false
-	for _, cs := range approximateCharsets {
-		if bytes.Contains(lower, []byte("=?"+cs)) {
-			found = true
+	for _, w := range bytes.Split(msg, []byte("=?"))[1:] {
+		name, _, ok := bytes.Cut(w, []byte("?"))
+		if !ok {
+			continue
+		}
+		// Compare the way ICU does: letters and digits only.
+		var norm []byte
+		for _, c := range bytes.ToLower(name) {
+			if (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') {
+				norm = append(norm, c)
+			}
+		}
+		for _, cs := range approximateCharsets {
+			if string(norm) == strings.ReplaceAll(cs, "-", "") {
+				found = true
+			}
 		}
 	}
 	if !found {

@@ -38,6 +38,9 @@ CONFIGS = [
     {"id": "alt-slash", "opts": {"altnamespace": "yes", "unixhierarchysep": "yes"}},
     {"id": "vd-std-dot", "opts": {"altnamespace": "no", "unixhierarchysep": "no", "virtdomains": "userid"}},
     {"id": "vd-alt-slash", "opts": {"altnamespace": "yes", "unixhierarchysep": "yes", "virtdomains": "userid"}},
+    # By-name ("legacy") spool paths, as upgraded 3.4 spools have them.
+    {"id": "legacy-vd-slash", "opts": {"altnamespace": "no", "unixhierarchysep": "yes", "virtdomains": "userid",
+                                       "mailbox_legacy_dirs": "yes"}},
 ]
 
 # Names tried by both the user and the admin, byte for byte the same in
@@ -195,7 +198,44 @@ class Instance:
 
 NAME_KEYS = ("altnamespace", "unixhierarchysep", "virtdomains", "defaultdomain", "userprefix",
              "sharedprefix", "altprefix", "deletedprefix", "hashimapspool", "fulldirhash",
-             "crossdomains", "crossdomains_onlyother", "delete_mode", "admins")
+             "crossdomains", "crossdomains_onlyother", "delete_mode", "admins", "mailbox_legacy_dirs")
+
+
+def disk_facts(inst, admin_names):
+    """What Cyrus keeps on disk for the names: raw mailboxes.db records,
+    mbpath's view of every mailbox the admin lists, lock and user files.
+    Paths are given relative to the instance directory ($D)."""
+    d = inst.dir
+    rel = lambda p: p.replace(d, "$D")  # noqa: E731
+    raw = subprocess.run([CYRUS_REF, "tool", d, "cyr_dbtool", d + "/lib/mailboxes.db", "twoskip", "show"],
+                         capture_output=True).stdout
+    records = []
+    for line in raw.split(b"\n"):
+        if not line:
+            continue
+        if b"\t" not in line and records:
+            records[-1][1] += "\n" + b2s(line)
+            continue
+        k, _, v = line.partition(b"\t")
+        records.append([b2s(k), b2s(v)])
+    out = subprocess.run([CYRUS_REF, "tool", d, "mbpath", "-7", "-j", "-q"] + admin_names,
+                         capture_output=True).stdout.decode("utf-8", "surrogateescape")
+    paths = []
+    dec = json.JSONDecoder()
+    i = 0
+    while True:
+        while i < len(out) and out[i] in " \n":
+            i += 1
+        if i >= len(out):
+            break
+        obj, i = dec.raw_decode(out, i)
+        paths.append(json.loads(rel(json.dumps(obj))))
+    files = []
+    for top in ("run/lock", "lib/user", "lib/domain", "sieve"):
+        for root, _dirs, names in os.walk(os.path.join(d, top)):
+            for n in names:
+                files.append(rel(os.path.join(root, n)))
+    return {"db": records, "mbpath": paths, "files": sorted(files)}
 
 
 def name_settings(d):
@@ -347,6 +387,7 @@ def collect_config(base, cfg):
         if QUICK:
             for c in actors.values():
                 c.close()
+            out["disk"] = disk_facts(inst, [e["name"] for e in out["snapshots"][-1]["lists"]["admin"]])
             return out
 
         # Phase 2: SELECT (no changes), RENAME, DELETE.
@@ -370,6 +411,7 @@ def collect_config(base, cfg):
         for c in actors.values():
             c.close()
         out["snapshots"].append(snapshot(inst, logins))
+        out["disk"] = disk_facts(inst, [e["name"] for e in out["snapshots"][-1]["lists"]["admin"]])
     finally:
         inst.stop()
     return out

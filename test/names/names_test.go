@@ -28,6 +28,7 @@ type config struct {
 	Snapshots  []snapshot        `json:"snapshots"`
 	ExtraUsers map[string]any    `json:"extra_users"`
 	Viewers    map[string]string `json:"viewers"`
+	Disk       *disk             `json:"disk"`
 }
 
 type row struct {
@@ -177,6 +178,7 @@ func checkTable(t *testing.T, tb *table) int {
 			for si := range c.Snapshots {
 				checkSnapshot(t, c, &ns, si)
 			}
+			checkDisk(t, c, &ns)
 		})
 	}
 	return total
