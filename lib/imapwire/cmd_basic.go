@@ -85,8 +85,8 @@ func init() {
 		"XMOVE":   parseCopy,
 		"EXPUNGE": parseUIDExpunge,
 	}
-	if ok := handlers["ESEARCH"]; ok == nil {
-		panic("imapwire: handler table")
+	for name := range handlers {
+		knownNames[name] = [2]string{name, displayName(name)}
 	}
 }
 

@@ -99,19 +99,20 @@ func (p *Parser) fetchArgs(f *Fetch, cmd string, uid bool) error {
 		if !p.item() {
 			return p.tooMany(c)
 		}
-		att := upperASCII(p.tok)
+		upperInPlace(p.tok)
+		tok := p.tok // compared without allocating
 		switch {
-		case !inList && att == "ALL":
-			f.Macro = att
+		case !inList && string(tok) == "ALL":
+			f.Macro = "ALL"
 			o.Flags, o.InternalDate, o.RFC822Size, o.Envelope = true, true, true, true
-		case !inList && att == "FAST":
-			f.Macro = att
+		case !inList && string(tok) == "FAST":
+			f.Macro = "FAST"
 			o.Flags, o.InternalDate, o.RFC822Size = true, true, true
-		case !inList && att == "FULL":
-			f.Macro = att
+		case !inList && string(tok) == "FULL":
+			f.Macro = "FULL"
 			o.Flags, o.InternalDate, o.RFC822Size, o.Envelope = true, true, true, true
 			o.BodyStructure = &imap.FetchItemBodyStructure{}
-		case att == "ANNOTATION":
+		case string(tok) == "ANNOTATION":
 			f.Items |= FetchAnnotation
 			if c != ' ' {
 				return bad(c, TextFetchBadAnnotation)
@@ -128,48 +129,48 @@ func (p *Parser) fetchArgs(f *Fetch, cmd string, uid bool) error {
 			}
 			f.Annotation = a
 			c = p.getc()
-		case hasPrefix(att, "BINARY[") || hasPrefix(att, "BINARY.PEEK[") || hasPrefix(att, "BINARY.SIZE["):
-			if err := p.fetchBinary(f, att, c); err != nil {
+		case hasPrefix(string(tok), "BINARY[") || hasPrefix(string(tok), "BINARY.PEEK[") || hasPrefix(string(tok), "BINARY.SIZE["):
+			if err := p.fetchBinary(f, string(tok), c); err != nil {
 				return err
 			}
-		case att == "BODY":
+		case string(tok) == "BODY":
 			if o.BodyStructure == nil {
 				o.BodyStructure = &imap.FetchItemBodyStructure{}
 			}
-		case att == "BODYSTRUCTURE":
+		case string(tok) == "BODYSTRUCTURE":
 			o.BodyStructure = &imap.FetchItemBodyStructure{Extended: true}
-		case hasPrefix(att, "BODY[") || hasPrefix(att, "BODY.PEEK["):
+		case hasPrefix(string(tok), "BODY[") || hasPrefix(string(tok), "BODY.PEEK["):
 			var err error
-			if c, err = p.fetchBody(f, att, c, cmd); err != nil {
+			if c, err = p.fetchBody(f, string(tok), c, cmd); err != nil {
 				return err
 			}
-		case att == "CREATEDMODSEQ":
+		case string(tok) == "CREATEDMODSEQ":
 			f.Items |= FetchCreatedModSeq
-		case att == "CID":
+		case string(tok) == "CID":
 			f.Items |= FetchCID
-		case att == "BASECID":
+		case string(tok) == "BASECID":
 			f.Items |= FetchBaseCID
-		case att == "DIGEST.SHA1":
+		case string(tok) == "DIGEST.SHA1":
 			f.Items |= FetchDigestSHA1
-		case att == "ENVELOPE":
+		case string(tok) == "ENVELOPE":
 			o.Envelope = true
-		case att == "EMAILID":
+		case string(tok) == "EMAILID":
 			f.Items |= FetchEmailID
-		case att == "FLAGS":
+		case string(tok) == "FLAGS":
 			o.Flags = true
-		case att == "FOLDER":
+		case string(tok) == "FOLDER":
 			f.Items |= FetchFolder
-		case att == "INTERNALDATE":
+		case string(tok) == "INTERNALDATE":
 			o.InternalDate = true
-		case att == "LASTUPDATED":
+		case string(tok) == "LASTUPDATED":
 			f.Items |= FetchLastUpdated
-		case att == "MAILBOXES":
+		case string(tok) == "MAILBOXES":
 			f.Items |= FetchMailboxes
-		case att == "MAILBOXIDS":
+		case string(tok) == "MAILBOXIDS":
 			f.Items |= FetchMailboxIDs
-		case att == "MODSEQ":
+		case string(tok) == "MODSEQ":
 			o.ModSeq = true
-		case att == "PREVIEW":
+		case string(tok) == "PREVIEW":
 			f.Items |= FetchPreview
 			if c == ' ' {
 				if c = p.getc(); c == '(' {
@@ -190,23 +191,24 @@ func (p *Parser) fetchArgs(f *Fetch, cmd string, uid bool) error {
 					c = ' '
 				}
 			}
-		case att == "RFC822":
+		case string(tok) == "RFC822":
 			f.Items |= FetchRFC822
-		case att == "RFC822.HEADER":
+		case string(tok) == "RFC822.HEADER":
 			f.Items |= FetchRFC822Header
-		case att == "RFC822.PEEK":
+		case string(tok) == "RFC822.PEEK":
 			f.Items |= FetchRFC822Peek
-		case att == "RFC822.SIZE":
+		case string(tok) == "RFC822.SIZE":
 			o.RFC822Size = true
-		case att == "RFC822.TEXT":
+		case string(tok) == "RFC822.TEXT":
 			f.Items |= FetchRFC822Text
-		case att == "RFC822.SHA1":
+		case string(tok) == "RFC822.SHA1":
 			f.Items |= FetchRFC822SHA1
-		case att == "RFC822.FILESIZE":
+		case string(tok) == "RFC822.FILESIZE":
 			f.Items |= FetchRFC822FileSize
-		case att == "RFC822.TEXT.PEEK":
+		case string(tok) == "RFC822.TEXT.PEEK":
 			f.Items |= FetchRFC822TextPeek
-		case att == "RFC822.HEADER.LINES" || att == "RFC822.HEADER.LINES.NOT":
+		case string(tok) == "RFC822.HEADER.LINES" || string(tok) == "RFC822.HEADER.LINES.NOT":
+			att := string(tok)
 			if c != ' ' {
 				return bad(c, TextFetchMissingArg, cmd, att)
 			}
@@ -239,16 +241,16 @@ func (p *Parser) fetchArgs(f *Fetch, cmd string, uid bool) error {
 				return bad(c, TextFetchMissingClose, cmd, att)
 			}
 			c = p.getc()
-		case att == "SAVEDATE":
+		case string(tok) == "SAVEDATE":
 			f.Items |= FetchSaveDate
-		case att == "THREADID":
+		case string(tok) == "THREADID":
 			f.Items |= FetchThreadID
-		case att == "UID":
+		case string(tok) == "UID":
 			o.UID = true
-		case att == "UIDVALIDITY":
+		case string(tok) == "UIDVALIDITY":
 			f.Items |= FetchUIDValidity
 		default:
-			return bad(c, TextFetchBadAttr, cmd, att)
+			return bad(c, TextFetchBadAttr, cmd, string(tok))
 		}
 		if inList && c == ' ' {
 			c = p.getword()

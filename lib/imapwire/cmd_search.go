@@ -248,74 +248,14 @@ func (p *Parser) searchKey(ctx *searchCtx, parent *SearchKey) int {
 		return cEOF
 	}
 	c := p.getword()
-	word := lowerASCII(p.tok)
-	p.lastWord = word
-	add := func(k *SearchKey) *SearchKey {
-		parent.Keys = append(parent.Keys, k)
-		return k
-	}
-	// Cyrus names the key with a buffer that nested keys overwrite:
-	// "OR SEEN" is "Missing required argument to Search seen".
-	missing := func(c int) int { return p.searchErr(c, TextSearchMissingArg, p.lastWord) }
-	str := func(op SearchOp) int {
-		if c != ' ' {
-			return missing(c)
-		}
-		s, c := p.astring()
-		if c < 0 {
-			return missing(c)
-		}
-		add(&SearchKey{Op: op, Text: s})
-		return c
-	}
-	date := func(op SearchOp) int {
-		if c != ' ' {
-			return missing(c)
-		}
-		t, c := p.searchDate()
-		if c < 0 {
-			return p.searchErr(c, TextSearchBadDate)
-		}
-		add(&SearchKey{Op: op, Date: t})
-		return c
-	}
-	flag := func(op SearchOp) int {
-		if c != ' ' {
-			return missing(c)
-		}
-		c := p.getword()
-		if !isAtom(p.tok) {
-			return p.searchErr(c, TextSearchBadFlag, string(p.tok))
-		}
-		add(&SearchKey{Op: op, Flag: imap.Flag(p.tok)})
-		return c
-	}
-	nested := func(op SearchOp, n int) int {
-		if c != ' ' {
-			return missing(c)
-		}
-		if p.depth++; p.depth > p.lim.MaxDepth {
-			p.serr = newNO(p.tag, "LIMIT", TextTooDeep, p.display)
-			return cEOF
-		}
-		k := add(&SearchKey{Op: op})
-		for i := 0; i < n; i++ {
-			if i > 0 && c != ' ' {
-				return missing(c)
-			}
-			if c = p.searchKey(ctx, k); c < 0 {
-				return c
-			}
-		}
-		p.depth--
-		return c
-	}
-	if op, ok := simpleSearchKeys[word]; ok {
-		add(&SearchKey{Op: op})
+	lowerInPlace(p.tok)
+	p.lastWordB = append(p.lastWordB[:0], p.tok...)
+	if op, ok := simpleSearchKeys[string(p.tok)]; ok {
+		parent.add(&SearchKey{Op: op})
 		c = p.endKey(ctx, c)
 		return c
 	}
-	switch word {
+	switch string(p.tok) {
 	case "":
 		if c != '(' {
 			return p.searchErr(c, TextSearchBadCriteria)
@@ -324,7 +264,7 @@ func (p *Parser) searchKey(ctx *searchCtx, parent *SearchKey) int {
 			p.serr = newNO(p.tag, "LIMIT", TextTooDeep, p.display)
 			return cEOF
 		}
-		k := add(&SearchKey{Op: SearchAnd})
+		k := parent.add(&SearchKey{Op: SearchAnd})
 		if c = p.searchProgram(ctx, k); c < 0 {
 			return c
 		}
@@ -334,93 +274,93 @@ func (p *Parser) searchKey(ctx *searchCtx, parent *SearchKey) int {
 		p.depth--
 		c = p.getc()
 	case "bcc":
-		c = str(SearchBcc)
+		c = p.skStr(parent, SearchBcc, c)
 	case "body":
-		c = str(SearchBody)
+		c = p.skStr(parent, SearchBody, c)
 	case "cc":
-		c = str(SearchCc)
+		c = p.skStr(parent, SearchCc, c)
 	case "from":
-		c = str(SearchFrom)
+		c = p.skStr(parent, SearchFrom, c)
 	case "subject":
-		c = str(SearchSubject)
+		c = p.skStr(parent, SearchSubject, c)
 	case "text":
-		c = str(SearchText)
+		c = p.skStr(parent, SearchText, c)
 	case "to":
-		c = str(SearchTo)
+		c = p.skStr(parent, SearchTo, c)
 	case "deliveredto":
-		c = str(SearchDeliveredTo)
+		c = p.skStr(parent, SearchDeliveredTo, c)
 	case "emailid":
-		c = str(SearchEmailID)
+		c = p.skStr(parent, SearchEmailID, c)
 	case "threadid":
-		c = str(SearchThreadID)
+		c = p.skStr(parent, SearchThreadID, c)
 	case "folder":
-		c = str(SearchFolder)
+		c = p.skStr(parent, SearchFolder, c)
 	case "xattachmentname":
-		c = str(SearchAttachmentName)
+		c = p.skStr(parent, SearchAttachmentName, c)
 	case "xattachmentbody":
-		c = str(SearchAttachmentBody)
+		c = p.skStr(parent, SearchAttachmentBody, c)
 	case "xlistid":
-		c = str(SearchListID)
+		c = p.skStr(parent, SearchListID, c)
 	case "xcontenttype":
-		c = str(SearchContentType)
+		c = p.skStr(parent, SearchContentType, c)
 	case "spamabove", "spambelow":
 		if c != ' ' {
-			return missing(c)
+			return p.skMissing(c)
 		}
 		var s string
 		if s, c = p.astring(); c < 0 {
 			return p.searchErr(c, TextSearchBadNumber)
 		}
 		op := SearchSpamAbove
-		if word == "spambelow" {
+		if p.lastWordB[4] == 'b' {
 			op = SearchSpamBelow
 		}
-		add(&SearchKey{Op: op, Text: s})
+		parent.add(&SearchKey{Op: op, Text: s})
 	case "cid":
 		if c != ' ' {
-			return missing(c)
+			return p.skMissing(c)
 		}
 		if c = p.getword(); c < 0 || !isHex(p.tok) {
 			return p.searchErr(c, TextSearchBadNumber)
 		}
-		add(&SearchKey{Op: SearchCID, Text: string(p.tok)})
+		parent.add(&SearchKey{Op: SearchCID, Text: string(p.tok)})
 	case "header":
 		if c != ' ' {
-			return missing(c)
+			return p.skMissing(c)
 		}
 		var field, value string
 		if field, c = p.astring(); c != ' ' {
-			return missing(c)
+			return p.skMissing(c)
 		}
 		if value, c = p.astring(); c < 0 {
-			return missing(c)
+			return p.skMissing(c)
 		}
-		add(&SearchKey{Op: SearchHeader, Field: field, Text: value})
+		parent.add(&SearchKey{Op: SearchHeader, Field: field, Text: value})
 	case "before":
-		c = date(SearchBefore)
+		c = p.skDate(parent, SearchBefore, c)
 	case "on":
-		c = date(SearchOn)
+		c = p.skDate(parent, SearchOn, c)
 	case "since":
-		c = date(SearchSince)
+		c = p.skDate(parent, SearchSince, c)
 	case "sentbefore":
-		c = date(SearchSentBefore)
+		c = p.skDate(parent, SearchSentBefore, c)
 	case "senton":
-		c = date(SearchSentOn)
+		c = p.skDate(parent, SearchSentOn, c)
 	case "sentsince":
-		c = date(SearchSentSince)
+		c = p.skDate(parent, SearchSentSince, c)
 	case "savedbefore":
-		c = date(SearchSavedBefore)
+		c = p.skDate(parent, SearchSavedBefore, c)
 	case "savedon":
-		c = date(SearchSavedOn)
+		c = p.skDate(parent, SearchSavedOn, c)
 	case "savedsince":
-		c = date(SearchSavedSince)
+		c = p.skDate(parent, SearchSavedSince, c)
 	case "keyword":
-		c = flag(SearchKeyword)
+		c = p.skFlag(parent, SearchKeyword, c)
 	case "unkeyword":
-		c = flag(SearchUnkeyword)
+		c = p.skFlag(parent, SearchUnkeyword, c)
 	case "larger", "smaller":
 		if c != ' ' {
-			return missing(c)
+			return p.skMissing(c)
 		}
 		// Cyrus reads a signed 32-bit number (and closes the connection
 		// above 2^31-1); we take RFC 9051's 32-bit unsigned number.
@@ -429,36 +369,36 @@ func (p *Parser) searchKey(ctx *searchCtx, parent *SearchKey) int {
 			return p.searchErr(c, TextSearchBadNumber)
 		}
 		op := SearchLarger
-		if word == "smaller" {
+		if p.lastWordB[0] == 's' {
 			op = SearchSmaller
 		}
-		add(&SearchKey{Op: op, Num: n})
+		parent.add(&SearchKey{Op: op, Num: n})
 	case "older", "younger":
 		if c != ' ' {
-			return missing(c)
+			return p.skMissing(c)
 		}
 		n, c2, ok := p.getnumber(math.MaxInt64)
 		if c = c2; !ok {
 			return p.searchErr(c, TextSearchBadInterval)
 		}
 		op := SearchOlder
-		if word == "younger" {
+		if p.lastWordB[0] == 'y' {
 			op = SearchYounger
 		}
-		add(&SearchKey{Op: op, Num: n})
+		parent.add(&SearchKey{Op: op, Num: n})
 	case "modseq":
 		if c != ' ' {
-			return missing(c)
+			return p.skMissing(c)
 		}
 		k := &SearchKey{Op: SearchModSeq}
 		// Optional entry name (a quoted string only) and entry type.
 		if _, c2 := p.getxstring(gxQuoted); c2 != cEOF {
 			if c = c2; c != ' ' {
-				return missing(c)
+				return p.skMissing(c)
 			}
 			k.Field = string(p.tok)
 			if c = p.getword(); c != ' ' {
-				return missing(c)
+				return p.skMissing(c)
 			}
 			k.Attr = lowerASCII(p.tok)
 		}
@@ -467,29 +407,29 @@ func (p *Parser) searchKey(ctx *searchCtx, parent *SearchKey) int {
 			return p.searchErr(c, TextSearchBadNumber)
 		}
 		k.Num = ms
-		add(k)
+		parent.add(k)
 	case "not":
-		c = nested(SearchNot, 1)
+		c = p.skNested(ctx, parent, SearchNot, 1, c)
 	case "or":
-		c = nested(SearchOr, 2)
+		c = p.skNested(ctx, parent, SearchOr, 2, c)
 	case "fuzzy":
-		c = nested(SearchFuzzy, 1)
+		c = p.skNested(ctx, parent, SearchFuzzy, 1, c)
 	case "uid":
 		if c != ' ' {
-			return missing(c)
+			return p.skMissing(c)
 		}
 		c = p.getword()
 		set, ok := p.numSet(p.tok, true)
 		if !ok {
 			return p.searchErr(c, TextSearchBadCriteria)
 		}
-		add(&SearchKey{Op: SearchUID, Set: set})
+		parent.add(&SearchKey{Op: SearchUID, Set: set})
 	case "annotation":
 		k, c2 := p.searchAnnotation(c)
 		if c = c2; c < 0 {
 			return p.searchErr(c, TextSearchBadCriteria)
 		}
-		add(k)
+		parent.add(k)
 	case "charset":
 		if !ctx.charsetKW {
 			return p.searchErr(c, TextSearchBadCriteria)
@@ -524,7 +464,7 @@ func (p *Parser) searchKey(ctx *searchCtx, parent *SearchKey) int {
 			if !ok {
 				return p.searchErr(c, TextSearchBadCriteria)
 			}
-			add(&SearchKey{Op: SearchSeq, Set: set})
+			parent.add(&SearchKey{Op: SearchSeq, Set: set})
 			break
 		}
 		return p.searchErr(c, TextSearchBadCriteria)
@@ -533,6 +473,79 @@ func (p *Parser) searchKey(ctx *searchCtx, parent *SearchKey) int {
 		return c
 	}
 	return p.endKey(ctx, c)
+}
+
+func (k *SearchKey) add(sub *SearchKey) *SearchKey {
+	k.Keys = append(k.Keys, sub)
+	return sub
+}
+
+// skMissing is Cyrus's missingarg. Cyrus names the key with a buffer that
+// nested keys overwrite: "OR SEEN" is "Missing required argument to Search
+// seen".
+func (p *Parser) skMissing(c int) int {
+	return p.searchErr(c, TextSearchMissingArg, string(p.lastWordB))
+}
+
+// skStr parses a key with a string argument.
+func (p *Parser) skStr(parent *SearchKey, op SearchOp, c int) int {
+	if c != ' ' {
+		return p.skMissing(c)
+	}
+	s, c := p.astring()
+	if c < 0 {
+		return p.skMissing(c)
+	}
+	parent.add(&SearchKey{Op: op, Text: s})
+	return c
+}
+
+// skDate parses a key with a date argument.
+func (p *Parser) skDate(parent *SearchKey, op SearchOp, c int) int {
+	if c != ' ' {
+		return p.skMissing(c)
+	}
+	t, c := p.searchDate()
+	if c < 0 {
+		return p.searchErr(c, TextSearchBadDate)
+	}
+	parent.add(&SearchKey{Op: op, Date: t})
+	return c
+}
+
+// skFlag parses KEYWORD/UNKEYWORD.
+func (p *Parser) skFlag(parent *SearchKey, op SearchOp, c int) int {
+	if c != ' ' {
+		return p.skMissing(c)
+	}
+	c = p.getword()
+	if !isAtom(p.tok) {
+		return p.searchErr(c, TextSearchBadFlag, string(p.tok))
+	}
+	parent.add(&SearchKey{Op: op, Flag: imap.Flag(p.tok)})
+	return c
+}
+
+// skNested parses NOT, OR and FUZZY: n keys under a new node.
+func (p *Parser) skNested(ctx *searchCtx, parent *SearchKey, op SearchOp, n int, c int) int {
+	if c != ' ' {
+		return p.skMissing(c)
+	}
+	if p.depth++; p.depth > p.lim.MaxDepth {
+		p.serr = newNO(p.tag, "LIMIT", TextTooDeep, p.display)
+		return cEOF
+	}
+	k := parent.add(&SearchKey{Op: op})
+	for i := 0; i < n; i++ {
+		if i > 0 && c != ' ' {
+			return p.skMissing(c)
+		}
+		if c = p.searchKey(ctx, k); c < 0 {
+			return c
+		}
+	}
+	p.depth--
+	return c
 }
 
 var simpleSearchKeys = map[string]SearchOp{

@@ -89,10 +89,10 @@ type Parser struct {
 
 	// Errors recorded by helpers that return only a byte, as Cyrus's
 	// helpers print their BAD and return EOF.
-	listErr  error
-	metaE    error
-	serr     error
-	lastWord string // last search key word (Cyrus's static criteria buffer)
+	listErr   error
+	metaE     error
+	serr      error
+	lastWordB []byte // last search key word (Cyrus's static criteria buffer)
 
 	enabled map[string]bool
 	ext     map[string]ExtensionFunc
@@ -212,8 +212,8 @@ func (p *Parser) ReadCommand() (*Command, error) {
 		p.eatLine(c)
 		return nil, p.result(newBAD(p.tag, TextNullCommand))
 	}
-	name := upperASCII(p.tok)
-	p.display = displayName(name)
+	name, display := commandName(p.tok)
+	p.display = display
 	p.counting = true
 
 	h, known := p.lookup(name)
@@ -259,7 +259,7 @@ func (p *Parser) readUID(c int) (*Command, error) {
 	if c != ' ' {
 		return nil, p.result(p.missingArgs(c))
 	}
-	sub := upperASCII(p.tok)
+	sub, _ := commandName(p.tok)
 	h, ok := uidHandlers[sub]
 	if err := p.gate(Header{Tag: p.tag, Name: sub, UID: true, Known: ok}); err != nil {
 		p.eatLine(c)
@@ -324,6 +324,19 @@ func (p *Parser) stopErr() error {
 	}
 	return nil
 }
+
+// commandName returns the upper-case name of the command in b and Cyrus's
+// spelling of it, without allocating for the commands the parser knows.
+func commandName(b []byte) (name, display string) {
+	upperInPlace(b)
+	if n, ok := knownNames[string(b)]; ok {
+		return n[0], n[1]
+	}
+	name = string(b)
+	return name, displayName(name)
+}
+
+var knownNames = map[string][2]string{}
 
 // displayName spells a command as Cyrus's cmdloop does in its answers:
 // "FETCH" -> "Fetch".

@@ -486,6 +486,22 @@ func equalFold(b []byte, s string) bool {
 	return true
 }
 
+func upperInPlace(b []byte) {
+	for i, c := range b {
+		if c >= 'a' && c <= 'z' {
+			b[i] = c - ('a' - 'A')
+		}
+	}
+}
+
+func lowerInPlace(b []byte) {
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + ('a' - 'A')
+		}
+	}
+}
+
 func upperASCII(b []byte) string {
 	out := make([]byte, len(b))
 	for i, c := range b {

@@ -1,8 +1,9 @@
 package imapwire
 
 import (
+	"cmp"
 	"math"
-	"sort"
+	"slices"
 
 	"github.com/emersion/go-imap/v2"
 )
@@ -25,7 +26,7 @@ func ParseNumSet(s []byte, uid, searchRes bool) (set imap.NumSet, ok bool) {
 	if !ok {
 		return nil, false
 	}
-	sort.Slice(ranges, func(i, j int) bool { return rangeKey(ranges[i]) < rangeKey(ranges[j]) })
+	slices.SortFunc(ranges, func(a, b [2]uint32) int { return cmp.Compare(rangeKey(a), rangeKey(b)) })
 	if uid {
 		var u imap.UIDSet
 		for _, r := range ranges {
