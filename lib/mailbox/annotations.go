@@ -210,7 +210,10 @@ func (tx *Tx) SetAnnotation(uid uint32, entry, userid string, value []byte) erro
 			return err
 		}
 	}
-	tx.h.SyncCRCAnnot ^= index.CRCAnnot(uid, entry, stored, oldv) ^ index.CRCAnnot(uid, entry, stored, value)
+	// the sync CRC uses the real userid, not the owner token (Cyrus
+	// translates the token back before it calls mailbox_annot_changed)
+	real := tx.mb.loc.realUserID(stored)
+	tx.h.SyncCRCAnnot ^= index.CRCAnnot(uid, entry, real, oldv) ^ index.CRCAnnot(uid, entry, real, value)
 	used := int64(tx.h.QuotaAnnotUsed) - int64(len(oldv))
 	if used < 0 {
 		used = 0
@@ -249,7 +252,7 @@ func (tx *Tx) annotationsGone(uid uint32) error {
 			continue
 		}
 		if !index.IsVirtualAnnotation(w.entry) {
-			tx.h.SyncCRCAnnot ^= index.CRCAnnot(uid, w.entry, w.userid, w.value)
+			tx.h.SyncCRCAnnot ^= index.CRCAnnot(uid, w.entry, tx.mb.loc.realUserID(w.userid), w.value)
 		}
 		if tx.h.QuotaAnnotUsed > uint32(len(w.value)) {
 			tx.h.QuotaAnnotUsed -= uint32(len(w.value))
@@ -272,7 +275,7 @@ func (tx *Tx) copyAnnotations(fromUID, toUID uint32) error {
 			continue
 		}
 		if !index.IsVirtualAnnotation(w.entry) {
-			tx.h.SyncCRCAnnot ^= index.CRCAnnot(toUID, w.entry, w.userid, w.value)
+			tx.h.SyncCRCAnnot ^= index.CRCAnnot(toUID, w.entry, tx.mb.loc.realUserID(w.userid), w.value)
 		}
 		tx.h.QuotaAnnotUsed += uint32(len(w.value))
 		tx.annots = append(tx.annots, annotWrite{uid: toUID, entry: w.entry, userid: w.userid,

@@ -79,7 +79,7 @@ func (mb *Mailbox) Check(o CheckOptions) (probs []Problem, err error) {
 				return nil
 			}
 			if !av.Deleted && len(av.Value) > 0 {
-				annots[uid] = append(annots[uid], Annotation{Entry: entry, UserID: userid, Value: append([]byte(nil), av.Value...)})
+				annots[uid] = append(annots[uid], Annotation{Entry: entry, UserID: mb.loc.realUserID(userid), Value: append([]byte(nil), av.Value...)})
 			}
 			return nil
 		})
