@@ -84,10 +84,11 @@
 //
 // # Ticket-key records (our own format, in Cyrus's session database)
 //
-// Key: KeyPrefix ("gyrus.tls.ticketkey.", 20 bytes) followed by the key
-// id as 32 lower-case hex digits: 52 bytes. Cyrus's own records are keyed
-// by a TLS session id (1 to 32 bytes), so the two never collide, and
-// Cyrus looks records up only by the session id a client proposes.
+// Key: KeyPrefix ("gyrus.tk.", 9 bytes) followed by the 16-byte key id
+// in unpadded base64url (22 characters): 31 bytes. Cyrus's own records
+// are keyed by the TLS session id OpenSSL generated, always 32 bytes, so
+// the two never collide; and Cyrus's tls_prune asserts that the keys it
+// deletes are at most 32 bytes long, so ours must not be longer.
 //
 // Value, 61 bytes:
 //

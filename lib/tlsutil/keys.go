@@ -5,8 +5,8 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -16,11 +16,15 @@ import (
 // same database Cyrus uses for its TLS session cache (tls_sessions_db).
 // The record format is documented in doc.go ("Ticket-key records").
 
-// KeyPrefix starts the database key of every ticket-key record. With the
-// 32 hex digits of the key id the whole key is 52 bytes: longer than any
-// TLS session id (at most 32 bytes), which is what Cyrus uses as keys, so
-// the two kinds of record can never collide.
-const KeyPrefix = "gyrus.tls.ticketkey."
+// KeyPrefix starts the database key of every ticket-key record; the key
+// id follows in unpadded base64url (22 characters), 31 bytes in all.
+// Cyrus keys its records by TLS session id, and OpenSSL makes every
+// session id exactly 32 bytes long: a 31-byte key can never be one. It
+// must not be longer than 32 either: Cyrus's tls_prune asserts that when
+// it deletes a record (found by running it on our files).
+const KeyPrefix = "gyrus.tk."
+
+var keyIDEncoding = base64.RawURLEncoding.Strict()
 
 const (
 	keyIDLen     = 16
@@ -82,7 +86,7 @@ func (k *ticketKey) init() error {
 }
 
 func (k *ticketKey) dbKey() []byte {
-	return append([]byte(KeyPrefix), hex.EncodeToString(k.ID[:])...)
+	return append([]byte(KeyPrefix), keyIDEncoding.EncodeToString(k.ID[:])...)
 }
 
 // usable reports whether new tickets may be sealed with k at now.
@@ -107,16 +111,16 @@ var errNotKey = errors.New("not a Gyrus ticket-key record")
 // parseKeyRecord decodes a ticket-key record from its database key and
 // value. Records of other kinds (Cyrus sessions) give errNotKey.
 func parseKeyRecord(key, val []byte) (*ticketKey, error) {
-	hexID, ok := bytes.CutPrefix(key, []byte(KeyPrefix))
+	encID, ok := bytes.CutPrefix(key, []byte(KeyPrefix))
 	if !ok {
 		return nil, errNotKey
 	}
 	k := &ticketKey{}
-	if len(hexID) != 2*keyIDLen {
-		return nil, fmt.Errorf("ticket key %q: id of %d hex digits", key, len(hexID))
+	if len(encID) != keyIDEncoding.EncodedLen(keyIDLen) {
+		return nil, fmt.Errorf("ticket key %q: id of %d characters", key, len(encID))
 	}
-	if _, err := hex.Decode(k.ID[:], hexID); err != nil {
-		return nil, fmt.Errorf("ticket key %q: %v", key, err)
+	if n, err := keyIDEncoding.Decode(k.ID[:], encID); err != nil || n != keyIDLen {
+		return nil, fmt.Errorf("ticket key %q: bad id: %v", key, err)
 	}
 	if len(val) != keyRecordLen {
 		return nil, fmt.Errorf("ticket key %q: value of %d bytes, want %d", key, len(val), keyRecordLen)
