@@ -49,7 +49,8 @@ func (l Limits) withDefaults() Limits {
 var ErrLimit = errors.New("dlist: limit exceeded")
 
 // ErrNoFileHook is returned when a %{...} file form arrives and the
-// Decoder has no FileHook.
+// Decoder has no FileHook. The body has not been read, so a stream is out
+// of step afterwards and should be dropped.
 var ErrNoFileHook = errors.New("dlist: file literal not accepted here")
 
 // SyntaxError reports malformed input and the byte offset where it was

@@ -43,5 +43,6 @@ func LayoutFromConfig(c *config.Config) (Layout, error) {
 		FullDirHash:   c.Fulldirhash(),
 		ConfigDir:     c.Configdirectory(),
 		LockDir:       c.MboxnameLockpath(),
+		SieveDir:      c.Sievedir(),
 	}, nil
 }

@@ -38,6 +38,7 @@ type Layout struct {
 	FullDirHash   bool   // fulldirhash
 	ConfigDir     string // configdirectory
 	LockDir       string // mboxname_lockpath; "" means <ConfigDir>/lock
+	SieveDir      string // sievedir
 }
 
 // HashPath is Cyrus's mboxname_hash: the by-name ("legacy") directory of
@@ -193,4 +194,34 @@ func StagePath(partRoot string) string { return filepath.Join(partRoot, "stage."
 // "%{partition guid size}" file literal: <partroot>/sync./<pid>/<guid>.
 func SyncReservePath(partRoot string, pid int, guidHex string) string {
 	return partRoot + "/sync./" + strconv.Itoa(pid) + "/" + guidHex
+}
+
+// SieveDirLegacy is a user's Sieve directory by name (Cyrus
+// user_sieve_path_byname): <sievedir>[/domain/<h>/<domain>]/<h>/<user>,
+// where <user> is the local part under virtdomains and the whole user id
+// otherwise, or <sievedir>[/domain/...]/global for shared (global)
+// scripts. The by-name form is used when the user's INBOX is legacy;
+// otherwise the directory is UUIDPath(SieveDir, inbox uniqueid).
+func (l *Layout) SieveDirLegacy(n Name) string {
+	var b strings.Builder
+	b.WriteString(l.SieveDir)
+	if l.NS.VirtDomains != VirtDomainsOff && n.Domain != "" {
+		b.WriteString("/domain/")
+		b.WriteByte(DirHash(n.Domain, l.FullDirHash))
+		b.WriteByte('/')
+		b.WriteString(n.Domain)
+	}
+	if n.LocalPart == "" {
+		b.WriteString("/global")
+		return b.String()
+	}
+	user := n.UserID()
+	if l.NS.VirtDomains != VirtDomainsOff {
+		user = n.LocalPart
+	}
+	b.WriteByte('/')
+	b.WriteByte(DirHash(user, l.FullDirHash))
+	b.WriteByte('/')
+	b.WriteString(user)
+	return b.String()
 }
