@@ -525,3 +525,22 @@ func BenchmarkPolicyCheck(b *testing.B) {
 		}
 	}
 }
+
+func TestUTF8Names(t *testing.T) {
+	ns := DefaultNamespace()
+	alice := Viewer{UserID: "alice"}
+	n, err := ns.ParseExternalUTF8("Entwürfe/日本", alice)
+	if err != nil || ns.Internal(n) != "user.alice.Entw&APw-rfe.&ZeVnLA-" {
+		t.Errorf("ParseExternalUTF8 = %q %v", ns.Internal(n), err)
+	}
+	if got, ok := ns.ExternalUTF8(n, alice); !ok || got != "Entwürfe/日本" {
+		t.Errorf("ExternalUTF8 = %q %v", got, ok)
+	}
+	if _, err := ns.ParseExternalUTF8("bad\xff", alice); !errors.Is(err, ErrBadName) {
+		t.Errorf("invalid UTF-8: %v", err)
+	}
+	// A name Cyrus accepted but that is not valid UTF-7 is shown raw.
+	if got, _ := ns.ExternalUTF8(ns.ParseInternal("user.alice.&2D0-"), alice); got != "&2D0-" {
+		t.Errorf("lone surrogate shown as %q", got)
+	}
+}

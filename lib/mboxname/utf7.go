@@ -2,6 +2,7 @@ package mboxname
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -151,4 +152,30 @@ func EncodeUTF7(s string) (string, error) {
 		b.WriteByte('-')
 	}
 	return b.String(), nil
+}
+
+// ParseExternalUTF8 is ParseExternal for a client that sends UTF-8 names
+// (IMAP4rev2, UTF8=ACCEPT): the name is converted to the modified UTF-7
+// Cyrus stores, so both kinds of client reach the same mailbox. Invalid
+// UTF-8 is ErrBadName.
+func (ns *Namespace) ParseExternalUTF8(ext string, v Viewer) (Name, error) {
+	enc, err := EncodeUTF7(ext)
+	if err != nil {
+		return Name{}, fmt.Errorf("%q: %v: %w", ext, err, ErrBadName)
+	}
+	return ns.ParseExternal(enc, v)
+}
+
+// ExternalUTF8 is External for a UTF-8 client: the modified UTF-7 runs
+// are decoded. A stored name that is not valid modified UTF-7 (Cyrus
+// accepts a few, such as lone surrogates) is returned unchanged.
+func (ns *Namespace) ExternalUTF8(n Name, v Viewer) (string, bool) {
+	ext, ok := ns.External(n, v)
+	if !ok {
+		return "", false
+	}
+	if dec, err := DecodeUTF7(ext); err == nil {
+		return dec, true
+	}
+	return ext, true
 }
