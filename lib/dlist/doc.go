@@ -29,7 +29,7 @@
 //     (dlist_parse, used by replication): any white space between items,
 //     atoms end at white space, parentheses or '"'. Cyrus reads
 //     mailboxes.db and cyrus.header with a stricter SAX parser; everything
-//     Cyrus writes reads the same with both (checked against 3,800 real
+//     Cyrus writes reads the same with both (checked against 4,435 real
 //     mailboxes.db records in test/names), only hand-made odd input such as
 //     `(a"b)` differs. Parse demands that the input hold exactly one value.
 //   - The package holds no global state and takes no locks; a Decoder or
