@@ -201,40 +201,49 @@ func (l *List) Dump(w io.Writer, o DumpOptions) error {
 // Cyrus. Problems with single entries are reported through warn and the
 // entry skipped, also as in Cyrus.
 func (l *List) UndumpJSON(r io.Reader, warn func(string)) error {
+	entries, err := ParseDumpJSON(r, warn)
+	for _, e := range entries {
+		k, lerr := l.LockNamespace(e.Name, lockExclusive)
+		if lerr != nil {
+			return lerr
+		}
+		uerr := l.update(func(t *Tx) error { return t.Put(e.Name, e) })
+		k.Release()
+		if uerr != nil {
+			return uerr
+		}
+	}
+	return err
+}
+
+// ParseDumpJSON reads the JSON dump form into entries (the parse half of
+// UndumpJSON). Entries read before a syntax error are returned with it.
+func ParseDumpJSON(r io.Reader, warn func(string)) ([]*Entry, error) {
 	dec := json.NewDecoder(r)
 	dec.UseNumber()
 	tok, err := dec.Token()
 	if err != nil {
-		return fmt.Errorf("parse error: %v", err)
+		return nil, fmt.Errorf("parse error: %v", err)
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return fmt.Errorf("parse error: not a JSON object")
+		return nil, fmt.Errorf("parse error: not a JSON object")
 	}
+	var out []*Entry
 	for dec.More() {
 		kt, err := dec.Token()
 		if err != nil {
-			return fmt.Errorf("parse error: %v", err)
+			return out, fmt.Errorf("parse error: %v", err)
 		}
 		key, _ := kt.(string)
 		var raw map[string]json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return fmt.Errorf("parse error: %v", err)
+			return out, fmt.Errorf("parse error: %v", err)
 		}
-		e, skip := undumpEntry(key, raw, warn)
-		if skip {
-			continue
-		}
-		k, err := l.LockNamespace(e.Name, lockExclusive)
-		if err != nil {
-			return err
-		}
-		err = l.update(func(t *Tx) error { return t.Put(e.Name, e) })
-		k.Release()
-		if err != nil {
-			return err
+		if e, skip := undumpEntry(key, raw, warn); !skip {
+			out = append(out, e)
 		}
 	}
-	return nil
+	return out, nil
 }
 
 func jstr(raw map[string]json.RawMessage, k string) (string, bool) {
