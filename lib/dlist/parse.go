@@ -328,18 +328,25 @@ func (d *Decoder) astring(binary bool) (string, error) {
 func (d *Decoder) atom() (string, error) {
 	buf := d.scratch[:0]
 	for {
-		b, ok, err := d.peek()
-		if err != nil {
-			return "", err
+		b, err := d.r.ReadByte()
+		if err == io.EOF {
+			break
 		}
-		if !ok || isSpace(b) || b == '(' || b == ')' || b == '"' {
+		if err != nil {
+			return "", fmt.Errorf("dlist: read: %w", err)
+		}
+		if isSpace(b) || b == '(' || b == ')' || b == '"' {
+			if err := d.r.UnreadByte(); err != nil {
+				return "", fmt.Errorf("dlist: unread: %w", err)
+			}
 			break
 		}
 		if len(buf) >= d.lim.MaxString {
 			return "", fmt.Errorf("%w: atom longer than %d bytes at byte %d", ErrLimit, d.lim.MaxString, d.off)
 		}
-		if _, err := d.readByte(); err != nil {
-			return "", err
+		d.off++
+		if d.off > d.lim.MaxTotal {
+			return "", fmt.Errorf("%w: more than %d bytes of input", ErrLimit, d.lim.MaxTotal)
 		}
 		buf = append(buf, b)
 	}
