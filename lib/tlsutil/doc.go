@@ -37,8 +37,9 @@
 //	tls_ciphers  an OpenSSL cipher string, interpreted by our own
 //	    implementation of OpenSSL 3.0's rules over OpenSSL's own suite
 //	    table (ciphers_gen.go, generated from openssl(1)); tests compare
-//	    thousands of strings with `openssl ciphers`. The result is then
-//	    narrowed to what crypto/tls implements; see "Approximations".
+//	    ~150 strings (2000 with GYRUS_LONG_TESTS=1) with `openssl ciphers`.
+//	    The result is then narrowed to what crypto/tls implements; see
+//	    "Approximations".
 //	    @SECLEVEL=n is honoured for what Go can mirror (below).
 //	tls_versions  a version is on when "tls1_0".."tls1_3" appears in the
 //	    string. Go needs a contiguous range: across a gap the highest run
