@@ -164,8 +164,7 @@ func parseType(s string, p int) (typ, subtype string, params *param, ok bool) {
 	// Very old Mail.app encoded the whole Content-Type as an RFC 2047
 	// word: Cyrus decodes the rest of the header block and parses that.
 	if len(s)-p > 2 && s[p] == '=' && s[p+1] == '?' {
-		dec := decodeMIMEHeader(s[p:], 0)
-		if dec != s[p:] {
+		if dec, changed := decodeTypeHeader(s[p:]); changed {
 			s, p, decoded = dec, 0, true
 		}
 	}
@@ -219,6 +218,40 @@ func parseType(s string, p int) (typ, subtype string, params *param, ok bool) {
 		}
 	}
 	return typ, subtype, params, true
+}
+
+// typeDecodeWindow bounds the work of decodeTypeHeader.
+const typeDecodeWindow = 8192
+
+// decodeTypeHeader is what message_parse_type() does with a Content-Type
+// that starts with "=?": decode the whole rest of the header block (not
+// just the field) and use the result if it differs from the original.
+// Cyrus redoes this for every such field, which is quadratic; here only
+// the field plus typeDecodeWindow bytes are decoded, and the rest of the
+// block is checked for anything decoding would change (an encoded word,
+// an 8-bit byte, a folded line) to tell whether the result differs.
+func decodeTypeHeader(rest string) (string, bool) {
+	end := fieldEnd(rest, 0) + typeDecodeWindow
+	if end >= len(rest) {
+		dec := decodeMIMEHeader(rest, 0)
+		return dec, dec != rest
+	}
+	dec := decodeMIMEHeader(rest[:end], 0)
+	if dec != rest[:end] {
+		return dec, true
+	}
+	tail := rest[end:]
+	for i := 0; i < len(tail); i++ {
+		switch c := tail[i]; {
+		case c >= 0x80:
+			return dec, true
+		case c == '=' && i+1 < len(tail) && tail[i+1] == '?':
+			return dec, true
+		case c == '\n' && i > 0 && tail[i-1] == '\r' && i+1 < len(tail) && (tail[i+1] == ' ' || tail[i+1] == '\t'):
+			return dec, true
+		}
+	}
+	return dec, false
 }
 
 // parseDisposition is message_parse_disposition().
@@ -397,8 +430,46 @@ func percentEncode(b *strings.Builder, v string) {
 }
 
 // foldParams is message_fold_params(): joins RFC 2231 continuations
-// "x*0", "x*1"... (up to x*99) into "x" or "x*".
+// "x*0", "x*1"... (up to x*99) into "x" or "x*". Cyrus searches the whole
+// list for every continuation; an index by name gives the same first
+// match without the quadratic cost.
 func foldParams(head *param) *param {
+	type entry struct {
+		p   *param
+		pos int
+	}
+	byName := map[string][]entry{}
+	pos := 0
+	for q := head; q != nil; q = q.next {
+		byName[q.attr] = append(byName[q.attr], entry{q, pos})
+		pos++
+	}
+	removed := map[*param]bool{}
+	prev := map[*param]*param{}
+	for q, p := head, (*param)(nil); q != nil; p, q = q, q.next {
+		prev[q] = p
+	}
+	// first returns the earliest param still in the list and still named
+	// name.
+	first := func(name string) (*param, int) {
+		for _, e := range byName[name] {
+			if !removed[e.p] && e.p.attr == name {
+				return e.p, e.pos
+			}
+		}
+		return nil, -1
+	}
+	unlink := func(p *param) {
+		removed[p] = true
+		if pr := prev[p]; pr != nil {
+			pr.next = p.next
+		} else {
+			head = p.next
+		}
+		if p.next != nil {
+			prev[p.next] = prev[p]
+		}
+	}
 	for this := head; this != nil; this = this.next {
 		ast := strings.IndexByte(this.attr, '*')
 		if ast < 0 || at(this.attr, ast+1) != '0' {
@@ -412,23 +483,16 @@ func foldParams(head *param) *param {
 		base := this.attr[:ast]
 		this.attr = base
 		for section := 1; section < 100; section++ {
-			suffix := "*" + itoa(section)
-			var prev **param
-			for pp := &head; *pp != nil; pp = &(*pp).next {
-				a := (*pp).attr
-				if strings.HasPrefix(a, base) && strings.HasPrefix(a[len(base):], suffix) {
-					tail := a[len(base)+len(suffix):]
-					if tail == "" || tail == "*" {
-						prev = pp
-						break
-					}
-				}
+			name := base + "*" + itoa(section)
+			cont, cpos := first(name)
+			ext, epos := first(name + "*")
+			contExtended := false
+			if ext != nil && (cont == nil || epos < cpos) {
+				cont, contExtended = ext, true
 			}
-			if prev == nil {
+			if cont == nil {
 				break
 			}
-			cont := *prev
-			contExtended := cont.attr[len(base)+len(suffix):] == "*"
 			var b strings.Builder
 			switch {
 			case !contExtended && extended:
@@ -447,7 +511,7 @@ func foldParams(head *param) *param {
 				extended = true
 			}
 			this.value = b.String()
-			*prev = cont.next
+			unlink(cont)
 		}
 		if extended {
 			this.attr = base + "*"
@@ -496,11 +560,221 @@ func parseLanguage(s string, p int) *param {
 	}
 }
 
-// encodeMIMEHeader is charset_encode_mimeheader(value, len, 0) for a
-// value with 8-bit bytes and no address in it: one or more "Q" encoded
-// words in UTF-8, folded before 72 columns.
+const encodedMaxLineLen = 72 // ENCODED_MAX_LINE_LEN
+
+// encodeMIMEHeader is charset_encode_mimeheader(value, len, 0): an
+// address-like part is kept as is, other text with 8-bit bytes becomes
+// "Q" encoded words in UTF-8, folded before 72 columns.
 func encodeMIMEHeader(v string) string {
-	const maxLine = 72
+	if a, n, ok := findAddr(v, 0, len(v)); ok {
+		return encodeAddrHeader(v, a, n)
+	}
+	return qpEncodeHeader(v)
+}
+
+const atomSpecials = "()<>[]:;@\\,.\" \t"
+
+// atomSpecial is strchr(ATOM_SPECIALS, c): NUL counts too.
+func atomSpecial(c byte) bool { return c == 0 || containsByte(atomSpecials, c) }
+
+// findAddr is find_addr() on v[from:from+n]: the start and length of the
+// first address in it.
+func findAddr(v string, from, n int) (start, length int, ok bool) {
+	if n < 3 || from >= len(v) {
+		return 0, 0, false
+	}
+	end := from + n
+	at := indexByteFrom(v, from+1, '@')
+	if at < 0 || at >= end-1 {
+		return 0, 0, false
+	}
+	e := at + 1
+	angle := false
+	switch c := at0(v, e); {
+	case c == '[':
+		for e++; e < end && !(v[e] == '[' || v[e] == ']' || v[e] == '\\'); e++ {
+		}
+		if at0(v, e) != ']' {
+			return 0, 0, false
+		}
+		e++
+	case !isSpace(c) && !atomSpecial(c):
+		for e++; e < end && (v[e] == '.' || !atomSpecial(v[e])); e++ {
+		}
+		if at0(v, e-1) == '.' {
+			return 0, 0, false
+		}
+	default:
+		return 0, 0, false
+	}
+	if e < end {
+		if v[e] == '>' {
+			angle = true
+			e++
+		}
+		for e < end && isSpace(v[e]) {
+			e++
+		}
+		if e < end {
+			c := v[e]
+			e++
+			if c != ',' {
+				return 0, 0, false
+			}
+		}
+		for e < end && isSpace(v[e]) {
+			e++
+		}
+	}
+	s := at - 1
+	switch c := at0(v, s); {
+	case c == '"':
+		for {
+			s--
+			if s < from {
+				break
+			}
+			if v[s] != '"' {
+				continue
+			}
+			s--
+			if !(s >= from && v[s] == '\\') {
+				break
+			}
+		}
+		if at0(v, s+1) != '"' {
+			return 0, 0, false
+		}
+	case !isSpace(c) && !atomSpecial(c):
+		for s--; s >= from && (v[s] == '.' || !atomSpecial(v[s])); s-- {
+		}
+		if at0(v, s+1) == '.' {
+			return 0, 0, false
+		}
+	default:
+		return 0, 0, false
+	}
+	switch {
+	case s < from:
+		s = from
+	case angle:
+		if v[s] != '<' {
+			return 0, 0, false
+		}
+		for s > from && isSpace(v[s-1]) {
+			s--
+		}
+	case !(isSpace(v[s]) || v[s] == ','):
+		return 0, 0, false
+	}
+	return s, e - s, true
+}
+
+// at0 is at() for a possibly negative index.
+func at0(s string, i int) byte { return at(s, i) }
+
+// encodeAddrHeader is encode_addrheader(): phrases before an address are
+// encoded if they hold 8-bit bytes, addresses and a trailing phrase are
+// copied.
+func encodeAddrHeader(v string, addr, addrLen int) string {
+	var b strings.Builder
+	n, cnt := 0, 0
+	hasAddr := true
+	for {
+		phraseLen := len(v) - n
+		if hasAddr {
+			phraseLen = addr - n
+		}
+		if phraseLen > 0 {
+			phrase := v[n : n+phraseLen]
+			need, needBytes := false, phraseLen
+			if hasAddr {
+				for i := 0; i < len(phrase); i++ {
+					if phrase[i]&0x80 != 0 {
+						need, needBytes = true, 3*phraseLen+12
+						break
+					}
+				}
+			}
+			if cnt+needBytes >= encodedMaxLineLen {
+				b.WriteString("\r\n ")
+				cnt = 1
+			}
+			if need {
+				cnt = encodeMIMEPhrase(&b, phrase, cnt)
+			} else {
+				b.WriteString(phrase)
+				cnt += phraseLen
+			}
+		}
+		if hasAddr {
+			if cnt+addrLen >= encodedMaxLineLen {
+				b.WriteString("\r\n ")
+				cnt = 1
+			}
+			b.WriteString(v[addr : addr+addrLen])
+			cnt += addrLen
+		}
+		// Cyrus adds the last address length again after a trailing
+		// phrase, which ends the loop.
+		n += phraseLen + addrLen
+		if n > len(v) {
+			break
+		}
+		a, l, ok := findAddr(v, n, len(v)-n)
+		if !ok && n >= len(v) {
+			break
+		}
+		hasAddr = ok
+		if ok {
+			addr, addrLen = a, l
+		}
+	}
+	return b.String()
+}
+
+// encodeMIMEPhrase is encode_mimephrase().
+func encodeMIMEPhrase(b *strings.Builder, data string, cnt int) int {
+	const hex = "0123456789ABCDEF"
+	b.WriteString("=?UTF-8?Q?")
+	cnt += 10
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		need := 0
+		switch {
+		case c < 0x80, c < 0xc0:
+		case c < 0xe0:
+			need = 3
+		case c < 0xf0:
+			need = 6
+		case c < 0xf8:
+			need = 9
+		}
+		if cnt+need >= encodedMaxLineLen {
+			b.WriteString("?=\r\n =?UTF-8?Q?")
+			cnt = 11
+		}
+		switch {
+		case isAlnum(c) || containsByte("!*+-/", c):
+			b.WriteByte(c)
+			cnt++
+		case c == ' ':
+			b.WriteByte('_')
+			cnt++
+		default:
+			b.WriteByte('=')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+			cnt += 3
+		}
+	}
+	b.WriteString("?=")
+	return cnt
+}
+
+// qpEncodeHeader is qp_encode(header, len, 1, 0): called only for values
+// with 8-bit bytes, so always quoted.
+func qpEncodeHeader(v string) string {
 	var b strings.Builder
 	b.WriteString("=?UTF-8?Q?")
 	cnt := 10
@@ -520,7 +794,7 @@ func encodeMIMEHeader(v string) string {
 		case c < 0xf8:
 			need = 9
 		}
-		if cnt+need >= maxLine {
+		if cnt+need >= encodedMaxLineLen {
 			b.WriteString("?=\r\n =?UTF-8?Q?")
 			cnt = 11
 		}

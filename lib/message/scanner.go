@@ -41,7 +41,11 @@ type scanner struct {
 const windowSize = 64 << 10
 
 func newScanner(r io.ReaderAt, size int64) *scanner {
-	return &scanner{r: r, size: size, sha: sha1.New(), win: make([]byte, 0, windowSize)}
+	w := int64(windowSize)
+	if size < w {
+		w = max(size, 1)
+	}
+	return &scanner{r: r, size: size, sha: sha1.New(), win: make([]byte, 0, w)}
 }
 
 // avail returns the bytes from pos to the end of the window.

@@ -52,21 +52,29 @@ const maxNameLen = 60
 
 var (
 	once    sync.Once
-	aliases map[string]string
-	tables  map[string]*[256]uint16
+	aliases     map[string]string
+	algorithmic map[string]string
+	tables      map[string]*[256]uint16
 	sub1    map[string]bool
 	twoByte map[string]*TwoByte
 )
 
 func load() {
 	aliases = make(map[string]string, 1300)
+	algorithmic = make(map[string]string)
 	for _, line := range strings.Split(aliasesTxt, "\n") {
 		alias, conv, ok := strings.Cut(line, "\t")
 		if !ok {
 			continue
 		}
-		base, _, _ := strings.Cut(alias, ",")
-		key := Normalize(base)
+		if base, _, opts := strings.Cut(alias, ","); opts {
+			// "ISO_2022,locale=ja,version=0": a name with options can
+			// never be looked up as such (ICU splits the options
+			// off), but its base names an algorithmic converter.
+			algorithmic[Normalize(base)] = base
+			continue
+		}
+		key := Normalize(alias)
 		if _, dup := aliases[key]; !dup {
 			aliases[key] = conv
 		}
@@ -129,12 +137,19 @@ func Open(name string) (conv string, ok bool) {
 	once.Do(load)
 	// ICU reads "name,locale=..,version=.." options after the name;
 	// only the name decides whether the converter exists.
-	base, _, _ := strings.Cut(name, ",")
+	base, opts, hasOpts := strings.Cut(name, ",")
 	if base == "" || len(base) >= maxNameLen {
 		return "", false
 	}
-	conv, ok = aliases[Normalize(base)]
-	return conv, ok
+	if conv, ok = aliases[Normalize(base)]; ok || !hasOpts {
+		return conv, ok
+	}
+	// With options, the base may name an algorithmic converter
+	// (ISO_2022, ISCII...), compared the same way.
+	if a, ok := algorithmic[Normalize(base)]; ok {
+		return a + "," + opts, true
+	}
+	return "", false
 }
 
 // SingleByte returns the byte-to-code-point table of a single-byte ICU
