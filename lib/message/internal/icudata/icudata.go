@@ -51,12 +51,12 @@ var mbcsGz []byte
 const maxNameLen = 60
 
 var (
-	once    sync.Once
+	once        sync.Once
 	aliases     map[string]string
 	algorithmic map[string]string
 	tables      map[string]*[256]uint16
-	sub1    map[string]bool
-	twoByte map[string]*TwoByte
+	sub1        map[string]bool
+	twoByte     map[string]*TwoByte
 )
 
 func load() {
