@@ -12,7 +12,8 @@ import (
 
 // FetchItems are the FETCH attributes that imap.FetchOptions does not
 // model: the RFC 822 forms (answered under their own names), extensions and
-// Cyrus's own attributes.
+// Cyrus's own attributes. Cyrus's CID, BASECID, MAILBOXES and MAILBOXIDS
+// exist only with conversations: on and are not parsed (see doc.go).
 type FetchItems uint64
 
 const (
@@ -33,10 +34,6 @@ const (
 	FetchLastUpdated                           // LASTUPDATED (Cyrus)
 	FetchFolder                                // FOLDER (Cyrus)
 	FetchAnnotation                            // ANNOTATION (RFC 5257)
-	FetchCID                                   // CID (Cyrus, conversations: on)
-	FetchBaseCID                               // BASECID (Cyrus, conversations: on)
-	FetchMailboxes                             // MAILBOXES (Cyrus, conversations: on)
-	FetchMailboxIDs                            // MAILBOXIDS (Cyrus, conversations: on)
 )
 
 // Fetch holds FETCH's arguments. Options is go-imap's view of the standard
@@ -146,10 +143,6 @@ func (p *Parser) fetchArgs(f *Fetch, cmd string, uid bool) error {
 			}
 		case string(tok) == "CREATEDMODSEQ":
 			f.Items |= FetchCreatedModSeq
-		case string(tok) == "CID":
-			f.Items |= FetchCID
-		case string(tok) == "BASECID":
-			f.Items |= FetchBaseCID
 		case string(tok) == "DIGEST.SHA1":
 			f.Items |= FetchDigestSHA1
 		case string(tok) == "ENVELOPE":
@@ -164,10 +157,6 @@ func (p *Parser) fetchArgs(f *Fetch, cmd string, uid bool) error {
 			o.InternalDate = true
 		case string(tok) == "LASTUPDATED":
 			f.Items |= FetchLastUpdated
-		case string(tok) == "MAILBOXES":
-			f.Items |= FetchMailboxes
-		case string(tok) == "MAILBOXIDS":
-			f.Items |= FetchMailboxIDs
 		case string(tok) == "MODSEQ":
 			o.ModSeq = true
 		case string(tok) == "PREVIEW":

@@ -23,7 +23,7 @@ func (p *Parser) ReadIdleDone() error {
 	if equalFold(p.tok, "DONE") && p.isEOL(&c) {
 		return nil
 	}
-	p.eatLine(c)
+	p.skipLine(c)
 	return p.result(newBAD(p.tag, TextIdleContinuation))
 }
 

@@ -67,7 +67,7 @@ func TestCyrusLive(t *testing.T) {
 	}
 	out := filepath.Join(base, "answers.jsonl")
 	rec := exec.Command("python3", "testdata/cyrus_record.py", "127.0.0.1", ports[0],
-		"alice", "alicepw", "testdata/cyrus_probes.txt", out, "0.5", every)
+		"alice", "alicepw", "testdata/cyrus_probes.txt", out, "1", every)
 	if b, err := rec.CombinedOutput(); err != nil {
 		t.Fatalf("cyrus_record.py: %v\n%s", err, b)
 	}
@@ -76,7 +76,7 @@ func TestCyrusLive(t *testing.T) {
 		t.Fatalf("only %d probes answered", len(probes))
 	}
 	for _, pr := range probes {
-		compareProbe(t, pr)
+		compareProbe(t, pr, Options{})
 	}
 	t.Logf("compared %d probes with live Cyrus", len(probes))
 }

@@ -124,15 +124,19 @@ func TestCyrusRecordedAnswers(t *testing.T) {
 		t.Fatalf("only %d probes recorded", len(probes))
 	}
 	for _, pr := range probes {
-		compareProbe(t, pr)
+		compareProbe(t, pr, Options{})
+	}
+	// Cyrus started with literalminus: yes.
+	for _, pr := range loadProbes(t, "testdata/cyrus_answers_literalminus.jsonl") {
+		compareProbe(t, pr, Options{LiteralMinus: true})
 	}
 }
 
 // compareProbe runs one probe through the parser and compares with what
 // Cyrus answered.
-func compareProbe(t *testing.T, pr cyrusProbe) {
+func compareProbe(t *testing.T, pr cyrusProbe, opt Options) {
 	t.Helper()
-	s := newFakeSession(pr.State, pr.Send, Options{})
+	s := newFakeSession(pr.State, pr.Send, opt)
 	got := events(strings.SplitAfter(s.run(t), "\n"))
 	want := events(pr.Recv)
 	got = trimAfterLastTagged(got, want)

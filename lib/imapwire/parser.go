@@ -78,6 +78,7 @@ type Parser struct {
 	lineBytes    int64
 
 	eatNext  bool  // skip the rest of the line before the next command
+	eatFrom  int   // ... starting at this byte
 	counting bool  // count consumed bytes against MaxArgsSize
 	args     int64 // bytes of arguments of the current command
 	items    int
@@ -149,6 +150,7 @@ func (p *Parser) Reset(r io.Reader) []byte {
 	}
 	p.br.Reset(r)
 	p.ioErr = nil
+	p.eatNext = false
 	p.lt.reset()
 	p.nonSyncAtEOL = -1
 	return rest
@@ -181,9 +183,10 @@ func (p *Parser) ReadCommand() (*Command, error) {
 		return nil, err
 	}
 	if p.eatNext {
-		// The previous command was answered before its line ended.
+		// The previous command was answered before the rest of its line
+		// was skipped (as Cyrus answers before its eatline).
 		p.eatNext = false
-		p.eatLine(' ')
+		p.eatLine(p.eatFrom)
 		if err := p.stopErr(); err != nil {
 			return nil, err
 		}
@@ -198,10 +201,7 @@ func (p *Parser) ReadCommand() (*Command, error) {
 		return nil, p.stopErr()
 	}
 	if c != ' ' || !isAtom(p.tok) {
-		p.eatLine(c)
-		if err := p.stopErr(); err != nil {
-			return nil, err
-		}
+		p.skipLine(c)
 		return nil, newBAD("", TextInvalidTag)
 	}
 	p.tag = string(p.tok)
@@ -209,7 +209,7 @@ func (p *Parser) ReadCommand() (*Command, error) {
 	// Command name.
 	c = p.getword()
 	if len(p.tok) == 0 {
-		p.eatLine(c)
+		p.skipLine(c)
 		return nil, p.result(newBAD(p.tag, TextNullCommand))
 	}
 	name, display := commandName(p.tok)
@@ -218,11 +218,11 @@ func (p *Parser) ReadCommand() (*Command, error) {
 
 	h, known := p.lookup(name)
 	if err := p.gate(Header{Tag: p.tag, Name: name, Known: known}); err != nil {
-		p.eatLine(c)
+		p.skipLine(c)
 		return nil, p.result(err)
 	}
 	if !known {
-		p.eatLine(c)
+		p.skipLine(c)
 		return nil, p.result(newBAD(p.tag, TextUnrecognized))
 	}
 	if name == "UID" {
@@ -262,11 +262,11 @@ func (p *Parser) readUID(c int) (*Command, error) {
 	sub, _ := commandName(p.tok)
 	h, ok := uidHandlers[sub]
 	if err := p.gate(Header{Tag: p.tag, Name: sub, UID: true, Known: ok}); err != nil {
-		p.eatLine(c)
+		p.skipLine(c)
 		return nil, p.result(err)
 	}
 	if !ok {
-		p.eatLine(c)
+		p.skipLine(c)
 		return nil, p.result(newBAD(p.tag, TextUnrecognizedUID))
 	}
 	args, err := h(p, c, true)
@@ -285,7 +285,7 @@ func (p *Parser) finish(name string, uid bool, args any, err error) (*Command, e
 		// non-synchronizing literal header: the client will send data we
 		// did not expect. Refuse the command rather than read the data as
 		// the next command (Cyrus would).
-		p.eatLine('\n')
+		p.skipLine('\n')
 		return nil, p.result(newBAD(p.tag, TextExtraArgs, p.display))
 	}
 	if a, ok := args.(*Append); ok {
@@ -351,8 +351,16 @@ func displayName(upper string) string {
 	return string(b)
 }
 
-// fail ends a command with e after resynchronising from c, unless c says a
-// literal was too large or refused, or the input failed.
+// skipLine arranges for the rest of the command line, from c on, to be
+// skipped before the next command is read: the answer can go out first,
+// before literal data still to come has arrived.
+func (p *Parser) skipLine(c int) {
+	p.eatNext, p.eatFrom = true, c
+}
+
+// fail ends a command with e; the rest of the line is skipped from c
+// (skipLine), unless c says a literal was too large or refused, or the
+// input failed.
 func (p *Parser) fail(c int, e *Error) error {
 	switch c {
 	case cTooBig:
@@ -363,7 +371,7 @@ func (p *Parser) fail(c int, e *Error) error {
 	if p.failed() {
 		return p.stopErr()
 	}
-	p.eatLine(c)
+	p.skipLine(c)
 	return e
 }
 

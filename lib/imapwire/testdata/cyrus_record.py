@@ -28,7 +28,7 @@ def readline(s, buf):
 
 def setup(host, port, user, pw, state, timeout=3.0):
     s = socket.create_connection((host, port))
-    s.settimeout(timeout)
+    s.settimeout(30)  # logging in may be slow on a loaded machine
     buf = [b""]
     readline(s, buf)  # greeting
     if state in ("auth", "selected"):
@@ -39,6 +39,7 @@ def setup(host, port, user, pw, state, timeout=3.0):
         s.sendall(b"S2 SELECT INBOX\r\n")
         while not readline(s, buf).startswith(b"S2 "):
             pass
+    s.settimeout(timeout)
     return s, buf
 
 def tags_of(data):
