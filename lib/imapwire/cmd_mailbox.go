@@ -2,11 +2,7 @@ package imapwire
 
 // SELECT/EXAMINE, LIST/XLIST and STATUS.
 
-import (
-	"math"
-
-	"github.com/emersion/go-imap/v2"
-)
+import "math"
 
 // SELECT/EXAMINE mailbox [SP "(" select-param ... ")"] (RFC 9051 6.3.2,
 // RFC 4466 2.1, RFC 7162 3.1.8 and 3.2.5; Cyrus cmd_select).
@@ -417,5 +413,3 @@ func (p *Parser) statusItems() (StatusItems, int, *Error) {
 	}
 	return st, p.getc(), nil
 }
-
-var _ = imap.ListOptions{}

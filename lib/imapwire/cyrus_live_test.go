@@ -1,7 +1,6 @@
 package imapwire
 
 import (
-	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -89,5 +88,3 @@ func freePort(t *testing.T) int {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
 }
-
-var _ = fmt.Sprint

@@ -2,8 +2,6 @@ package imapwire
 
 import (
 	"bytes"
-	"errors"
-	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -197,6 +195,3 @@ func TestParseCommands(t *testing.T) {
 
 func strp(s string) *string { return &s }
 func u64p(n uint64) *uint64 { return &n }
-
-var _ = errors.New
-var _ = io.EOF
