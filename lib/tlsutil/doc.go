@@ -37,7 +37,7 @@
 //	tls_ciphers  an OpenSSL cipher string, interpreted by our own
 //	    implementation of OpenSSL 3.0's rules over OpenSSL's own suite
 //	    table (ciphers_gen.go, generated from openssl(1)); tests compare
-//	    ~150 strings (2000 with GYRUS_LONG_TESTS=1) with `openssl ciphers`.
+//	    ~90 strings (2000 with GYRUS_LONG_TESTS=1) with `openssl ciphers`.
 //	    The result is then narrowed to what crypto/tls implements; see
 //	    "Approximations".
 //	    @SECLEVEL=n is honoured for what Go can mirror (below).

@@ -185,3 +185,36 @@ func TestResumptionAcrossProcesses(t *testing.T) {
 		t.Errorf("imap ticket resumed at pop3: %v %s", r, line)
 	}
 }
+
+// TestOpenSSLClientResumesAcrossProcesses uses openssl s_client, the
+// client library most mail clients on Linux sit on: a session saved from
+// one process is resumed by another.
+func TestOpenSSLClientResumesAcrossProcesses(t *testing.T) {
+	if _, err := exec.LookPath("openssl"); err != nil {
+		t.Skip("openssl(1) not installed")
+	}
+	e := newEnv(t)
+	caFile := writeFile(t, e.dir, "ca.pem", e.ca.pem)
+	local := serveLocal(t, e.server(t, "imap", Options{}))
+	child := startChild(t, "imap", e.opts)
+	for _, v := range []string{"-tls1_3", "-tls1_2"} {
+		sess := filepath.Join(t.TempDir(), "sess.pem")
+		sclient := func(addr, sessFlag string) string {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, "openssl", "s_client", v, "-connect", addr, "-CAfile", caFile,
+				"-servername", "localhost", "-ign_eof", sessFlag, sess)
+			cmd.Stdin = strings.NewReader("")
+			out, _ := cmd.CombinedOutput()
+			return string(out)
+		}
+		first := sclient(local, "-sess_out")
+		if !strings.Contains(first, "resumed=false") || !strings.Contains(first, "Verify return code: 0 (ok)") {
+			t.Fatalf("%s first connection:\n%s", v, first)
+		}
+		second := sclient(child, "-sess_in")
+		if !strings.Contains(second, "Reused,") || !strings.Contains(second, "resumed=true") {
+			t.Errorf("%s: openssl session from %s not resumed by %s:\n%s", v, local, child, second)
+		}
+	}
+}
