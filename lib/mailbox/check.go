@@ -208,3 +208,53 @@ func (mb *Mailbox) checkFile(r *index.Record, recno uint32, guid bool, add func(
 		}
 	}
 }
+
+// Recalc recomputes, from the records and the message annotations, every
+// counter of the index header and both sync CRCs, and raises last_uid and
+// highestmodseq to the largest UID and modseq found (Cyrus
+// mailbox_index_recalc, the part of reconstruct that repairs a header
+// left behind by a crash between record writes and the header write).
+// quota_annot_used becomes the message annotations' bytes plus
+// mailboxAnnotBytes, the mailbox-level annotations kept in the global
+// annotations.db by another package.
+func (tx *Tx) Recalc(mailboxAnnotBytes uint32) error {
+	if err := tx.check(); err != nil {
+		return err
+	}
+	h := &tx.h
+	h.HeaderFileCRC = tx.mb.mhCRC
+	h.Exists, h.Deleted, h.Answered, h.Flagged, h.Unseen = 0, 0, 0, 0, 0
+	h.QuotaMailboxUsed = 0
+	h.SyncCRCBasic, h.SyncCRCAnnot = index.CRCInitBasic, index.CRCInitAnnot
+	h.QuotaAnnotUsed = mailboxAnnotBytes
+	for recno := uint32(1); recno <= h.NumRecords; recno++ {
+		r, err := tx.record(recno)
+		if err != nil {
+			return err
+		}
+		if r.UID > h.LastUID {
+			h.LastUID = r.UID
+		}
+		if r.ModSeq > h.HighestModSeq {
+			h.HighestModSeq = r.ModSeq
+		}
+		tx.counts(&r, true)
+		if r.Expunged() {
+			continue
+		}
+		annots, err := tx.txAnnotations(r.UID)
+		if err != nil {
+			return err
+		}
+		for _, w := range annots {
+			if len(w.value) == 0 {
+				continue
+			}
+			if !index.IsVirtualAnnotation(w.entry) {
+				h.SyncCRCAnnot ^= index.CRCAnnot(r.UID, w.entry, tx.mb.loc.realUserID(w.userid), w.value)
+			}
+			h.QuotaAnnotUsed += uint32(len(w.value))
+		}
+	}
+	return nil
+}

@@ -52,7 +52,7 @@ func TestConcurrentProcesses(t *testing.T) {
 	deadline := time.Now().Add(time.Duration(secs*float64(time.Second)) + 5*time.Second)
 	done := make(chan error, len(ws))
 	for _, w := range ws {
-		go func(w *workerProc) { done <- w.cmd.Wait() }(w)
+		go func(w *workerProc) { done <- w.wait() }(w)
 	}
 	finished := 0
 	for finished < len(ws) {
@@ -108,7 +108,7 @@ func TestConcurrentProcesses(t *testing.T) {
 	if len(a.appended) == 0 {
 		t.Fatal("nothing appended")
 	}
-	verifyAcks(t, loc, a, true)
+	verifyAcks(t, loc, a, true, true)
 	m2, _ := Open(loc, DefaultOptions(), ReadOnly)
 	h := m2.Header()
 	m2.Close()

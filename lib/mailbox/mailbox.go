@@ -65,8 +65,15 @@ func Open(loc Location, opts Options, mode Mode) (*Mailbox, error) {
 	}
 	err := mb.rlock()
 	if err == nil {
+		if mb.hdr.NumRecords > 0 {
+			// a damaged cache does not stop the open: flags, UIDs and
+			// message files are still there; cache reads report it
+			if cerr := mb.recoverCache(); cerr != nil {
+				log.Warn("mailbox_cache_unusable", "mailbox", loc.Name, "error", cerr.Error())
+			}
+		}
 		mb.runlock()
-		if mb.hdr.Options&index.OptMailboxDeleted != 0 {
+		if err == nil && mb.hdr.Options&index.OptMailboxDeleted != 0 {
 			err = ErrDeleted
 		}
 	}
@@ -76,6 +83,17 @@ func Open(loc Location, opts Options, mode Mode) (*Mailbox, error) {
 		return nil, fmt.Errorf("open %s: %w", loc.Name, err)
 	}
 	return mb, nil
+}
+
+// recoverCache finishes a repack that crashed between renaming the new
+// index and the new cache into place. It runs under our shared name
+// lock, so no repack is under way: a cyrus.cache.NEW is a leftover.
+func (mb *Mailbox) recoverCache() error {
+	f, err := openCacheGen(mb.loc.cachePath(), mb.hdr.Generation, os.O_RDONLY, true)
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 // Location returns where the mailbox is.
@@ -216,7 +234,6 @@ func (mb *Mailbox) loadMailboxHeader() error {
 		return &os.PathError{Op: "stat", Path: path, Err: err}
 	}
 	if mb.mh != nil && mb.mhIno == st.Ino && mb.mhDev == uint64(st.Dev) {
-		mb.checkHeaderCRC()
 		return nil
 	}
 	data, err := os.ReadFile(path)

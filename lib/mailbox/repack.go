@@ -233,19 +233,23 @@ func (tx *Tx) repack() (err error) {
 	if err = fc.Sync(); err != nil {
 		return fmt.Errorf("fsync %s: %w", cacheNew, err)
 	}
+	crashPoint("repack:after-new-files")
 	// annotations of the dropped records go before the files move
 	if err = tx.commitAnnotations(); err != nil {
 		return err
 	}
 	tx.annots = nil
+	crashPoint("repack:after-annotations")
 	if err = os.Rename(idxNew, loc.indexPath()); err != nil {
 		return err
 	}
+	crashPoint("repack:after-index-rename")
 	if err = os.Rename(cacheNew, loc.cachePath()); err != nil {
 		// the index is already the new one: the next lock rolls the
 		// cache forward (openCacheGen)
 		return err
 	}
+	crashPoint("repack:after-cache-rename")
 	if err = fsyncDir(loc.MetaDir); err != nil {
 		return err
 	}

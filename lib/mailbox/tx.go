@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"gyrus/lib/lockfile"
+	"gyrus/lib/log"
 	"gyrus/lib/mailbox/index"
 )
 
@@ -99,7 +100,33 @@ func (mb *Mailbox) begin(allowDeleted bool) (*Tx, error) {
 		changes: map[uint32]*index.Record{}, syncDirs: map[string]bool{}}
 	tx.usageBefore = usageOf(&tx.h)
 	mb.tx = tx
+	if tx.h.Options&index.OptGyrusCommitting != 0 {
+		if err := tx.recoverCommit(); err != nil {
+			tx.Abort()
+			return nil, err
+		}
+	}
 	return tx, nil
+}
+
+// recoverCommit mends the header after a Gyrus process died in the
+// middle of a commit (OptGyrusCommitting set): counters, CRCs,
+// highestmodseq and the header file CRC are recomputed from the records
+// and annotations. The mailbox-level part of quota_annot_used is not
+// known here (it is in annotations.db): the old total is kept unless the
+// message annotations alone are more.
+func (tx *Tx) recoverCommit() error {
+	old := tx.h.QuotaAnnotUsed
+	if err := tx.Recalc(0); err != nil {
+		return err
+	}
+	if tx.h.QuotaAnnotUsed < old {
+		tx.h.QuotaAnnotUsed = old
+	}
+	tx.h.Options &^= index.OptGyrusCommitting
+	tx.usageBefore = usageOf(&tx.old)
+	log.Warn("mailbox_commit_recovered", "mailbox", tx.mb.loc.Name, "index", tx.mb.loc.indexPath())
+	return nil
 }
 
 // Header returns the transaction's view of the index header, with the
@@ -351,7 +378,10 @@ func (tx *Tx) openCacheForAppend() error {
 		f.Close()
 		return err
 	}
-	tx.cacheF, tx.cacheBase, tx.cacheReady = f, st.Size(), true
+	// A crash in the middle of an earlier cache write can leave a size
+	// that is not a multiple of 4; entries start aligned, so start after
+	// the torn bytes (they are garbage nobody points to).
+	tx.cacheF, tx.cacheBase, tx.cacheReady = f, (st.Size()+3)&^3, true
 	return nil
 }
 
@@ -361,9 +391,6 @@ func (tx *Tx) addCache(entry []byte) (uint64, error) {
 		return 0, err
 	}
 	off := tx.cacheBase + int64(len(tx.cacheBuf))
-	if off&3 != 0 {
-		return 0, corruptf(tx.mb.loc.cachePath(), off, "cache file size is not a multiple of 4")
-	}
 	tx.cacheBuf = append(tx.cacheBuf, entry...)
 	return uint64(off), nil
 }
@@ -437,6 +464,7 @@ func (tx *Tx) commit() error {
 			return err
 		}
 	}
+	crashPoint("commit:after-dirsync")
 	if len(tx.cacheBuf) > 0 {
 		if _, err := tx.cacheF.WriteAt(tx.cacheBuf, tx.cacheBase); err != nil {
 			return fmt.Errorf("write %s: %w", mb.loc.cachePath(), err)
@@ -445,12 +473,30 @@ func (tx *Tx) commit() error {
 			return fmt.Errorf("fsync %s: %w", mb.loc.cachePath(), err)
 		}
 	}
+	crashPoint("commit:after-cache")
+	// From here on, things are written that the old header does not
+	// describe (annotations, the header file, records in place): mark
+	// the header so that a process that dies before the final header
+	// write leaves a sign, and the next Begin recomputes the counters.
+	// (No fsync: this covers process crashes; after a power loss Cyrus's
+	// reconstruct is the remedy, as for Cyrus itself.)
+	tx.h.Options &^= index.OptGyrusCommitting
+	if len(tx.changes) > 0 || len(tx.annots) > 0 || tx.mhDirty {
+		mark := tx.old
+		mark.Options |= index.OptGyrusCommitting
+		if _, err := tx.f.WriteAt(mark.Bytes(), 0); err != nil {
+			return fmt.Errorf("write %s header: %w", mb.loc.indexPath(), err)
+		}
+	}
 	if err := tx.chargeQuota(); err != nil {
 		return err
 	}
 	if err := tx.commitAnnotations(); err != nil {
 		return err
 	}
+	crashPoint("commit:after-annotations")
+	// a header CRC left stale by a crash is mended by any commit
+	tx.h.HeaderFileCRC = mb.mhCRC
 	if tx.mhDirty {
 		data := tx.mh.Marshal()
 		if err := writeFileSync(mb.loc.headerPath(), data); err != nil {
@@ -464,6 +510,7 @@ func (tx *Tx) commit() error {
 			return err
 		}
 	}
+	crashPoint("commit:after-header-file")
 	// changed records in recno order, then the appended ones in one write
 	recnos := make([]uint32, 0, len(tx.changes))
 	for recno := range tx.changes {
@@ -476,6 +523,7 @@ func (tx *Tx) commit() error {
 		if _, err := tx.f.WriteAt(buf, tx.old.RecordOffset(recno)); err != nil {
 			return fmt.Errorf("write %s record %d: %w", mb.loc.indexPath(), recno, err)
 		}
+		crashPoint("commit:mid-records")
 	}
 	if len(tx.appends) > 0 {
 		ab := make([]byte, len(tx.appends)*index.RecordSize)
@@ -486,9 +534,11 @@ func (tx *Tx) commit() error {
 			return fmt.Errorf("write %s records %d..: %w", mb.loc.indexPath(), tx.old.NumRecords+1, err)
 		}
 	}
+	crashPoint("commit:after-records")
 	if _, err := tx.f.WriteAt(tx.h.Bytes(), 0); err != nil {
 		return fmt.Errorf("write %s header: %w", mb.loc.indexPath(), err)
 	}
+	crashPoint("commit:after-index-header")
 	if err := tx.f.Sync(); err != nil {
 		return fmt.Errorf("fsync %s: %w", mb.loc.indexPath(), err)
 	}
@@ -497,6 +547,16 @@ func (tx *Tx) commit() error {
 		return err
 	}
 	return nil
+}
+
+// crashHook, when set (tests only), is called at the named points of a
+// commit and a repack; the crash tests kill the process there.
+var crashHook func(point string)
+
+func crashPoint(point string) {
+	if crashHook != nil {
+		crashHook(point)
+	}
 }
 
 // chargeQuota reports the usage change of the transaction to the quota

@@ -28,7 +28,23 @@ func TestMain(m *testing.M) {
 	if spec := os.Getenv("GYRUS_MAILBOX_WORKER"); spec != "" {
 		os.Exit(worker(spec))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	for _, d := range sharedTmp {
+		os.RemoveAll(d)
+	}
+	os.Exit(code)
+}
+
+// sharedTmp are directories that outlive one test or benchmark
+// (removed when the test binary ends).
+var sharedTmp []string
+
+func tmpDirOutsideTest() (string, error) {
+	d, err := os.MkdirTemp("", "gyrus-mailbox-bench-")
+	if err == nil {
+		sharedTmp = append(sharedTmp, d)
+	}
+	return d, err
 }
 
 func workerLoc(root string) Location {
@@ -40,6 +56,9 @@ func workerLoc(root string) Location {
 }
 
 func worker(spec string) int {
+	if strings.HasPrefix(spec, "point:") {
+		return pointWorker(spec)
+	}
 	parts := strings.Split(spec, ":")
 	role, root := parts[0], parts[1]
 	id, _ := strconv.Atoi(parts[2])
@@ -56,11 +75,15 @@ func worker(spec string) int {
 		return 1
 	}
 	n := 0
-	for time.Now().Before(deadline) || (role == "crash") {
+	for time.Now().Before(deadline) {
 		n++
 		mb, err := Open(loc, opts, ReadWrite)
 		if err != nil {
 			return fail(err)
+		}
+		if n == 1 {
+			fmt.Fprintln(out, "R") // ready: the crash test starts its clock
+			out.Flush()
 		}
 		switch role {
 		case "append", "crash":
@@ -82,7 +105,11 @@ func worker(spec string) int {
 				if err != nil {
 					return fail(err)
 				}
-				if _, err := tx.Append(&NewMessage{Staged: st, Info: mi}); err != nil {
+				var sys uint32
+				if role == "crash" && rnd.Intn(3) == 0 {
+					sys = index.FlagDeleted
+				}
+				if _, err := tx.Append(&NewMessage{Staged: st, Info: mi, SystemFlags: sys}); err != nil {
 					return fail(err)
 				}
 			}
@@ -129,6 +156,7 @@ func worker(spec string) int {
 			if err != nil {
 				return fail(err)
 			}
+			announce(out, uids)
 			if rnd.Intn(4) == 0 {
 				if _, err := tx.ExpungeCleanup(time.Now()); err != nil {
 					return fail(err)
@@ -150,6 +178,7 @@ func worker(spec string) int {
 			if err != nil {
 				return fail(err)
 			}
+			announce(out, uids)
 			tx.ExpungeCleanup(time.Now().Add(time.Hour))
 			if err := tx.Commit(); err != nil {
 				return fail(err)
@@ -168,6 +197,17 @@ func worker(spec string) int {
 		}
 	}
 	return 0
+}
+
+// announce prints "P <uid>" for expunges about to be committed: a kill
+// after the commit but before the "X" line leaves an expunge that
+// happened without an acknowledgement, and a later repack may then
+// remove the record.
+func announce(out *bufio.Writer, uids []uint32) {
+	for _, u := range uids {
+		fmt.Fprintf(out, "P %d\n", u)
+	}
+	out.Flush()
 }
 
 func appendOne(mb *Mailbox, loc Location, out *bufio.Writer, n, id int) {
@@ -196,37 +236,69 @@ func appendOne(mb *Mailbox, loc Location, out *bufio.Writer, n, id int) {
 }
 
 type workerProc struct {
-	cmd *exec.Cmd
-	out *bytes.Buffer
-	err *bytes.Buffer
+	cmd   *exec.Cmd
+	out   *bytes.Buffer // complete after wait()
+	err   *bytes.Buffer
+	ready chan struct{} // closed when the worker printed "R"
+	eof   chan struct{}
 }
 
 func startWorker(t testing.TB, role, root string, id int, secs float64) *workerProc {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), fmt.Sprintf("GYRUS_MAILBOX_WORKER=%s:%s:%d:%g", role, root, id, secs))
-	w := &workerProc{cmd: cmd, out: &bytes.Buffer{}, err: &bytes.Buffer{}}
-	cmd.Stdout, cmd.Stderr = w.out, w.err
+	w := &workerProc{cmd: cmd, out: &bytes.Buffer{}, err: &bytes.Buffer{}, ready: make(chan struct{}), eof: make(chan struct{})}
+	cmd.Stderr = w.err
+	pipe, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	go func() {
+		defer close(w.eof)
+		r := bufio.NewReader(pipe)
+		signalled := false
+		for {
+			line, err := r.ReadBytes('\n')
+			w.out.Write(line)
+			if !signalled && bytes.Equal(line, []byte("R\n")) {
+				close(w.ready)
+				signalled = true
+			}
+			if err != nil {
+				if !signalled {
+					close(w.ready)
+				}
+				return
+			}
+		}
+	}()
 	return w
+}
+
+// wait waits for the process and for all of its output.
+func (w *workerProc) wait() error {
+	<-w.eof
+	return w.cmd.Wait()
 }
 
 // acks parses the workers' output lines.
 type acks struct {
 	appended map[uint32]string // uid -> guid hex
 	expunged map[uint32]bool
+	pending  map[uint32]bool // expunges that may have been committed
 }
 
 func parseAcks(t testing.TB, outs ...[]byte) acks {
 	t.Helper()
-	a := acks{appended: map[uint32]string{}, expunged: map[uint32]bool{}}
+	a := acks{appended: map[uint32]string{}, expunged: map[uint32]bool{}, pending: map[uint32]bool{}}
 	for _, o := range outs {
 		for _, line := range strings.Split(string(o), "\n") {
 			f := strings.Fields(line)
-			if len(f) == 0 {
-				continue
+			if len(f) < 2 {
+				continue // "R", or a torn line of a killed worker
 			}
 			uid64, _ := strconv.ParseUint(f[1], 10, 32)
 			uid := uint32(uid64)
@@ -241,6 +313,8 @@ func parseAcks(t testing.TB, outs ...[]byte) acks {
 				a.appended[uid] = f[2]
 			case "X":
 				a.expunged[uid] = true
+			case "P":
+				a.pending[uid] = true
 			}
 		}
 	}
@@ -250,7 +324,7 @@ func parseAcks(t testing.TB, outs ...[]byte) acks {
 // verifyAcks checks the mailbox against what workers acknowledged:
 // every acknowledged append is there with its GUID (or was expunged),
 // records only go away when expunged, and Check is clean.
-func verifyAcks(t testing.TB, loc Location, a acks, strictCounters bool) {
+func verifyAcks(t testing.TB, loc Location, a acks, strictCounters, deep bool) {
 	t.Helper()
 	mb, err := Open(loc, DefaultOptions(), ReadOnly)
 	if err != nil {
@@ -273,8 +347,8 @@ func verifyAcks(t testing.TB, loc Location, a acks, strictCounters bool) {
 	for uid, g := range a.appended {
 		r, ok := recs[uid]
 		if !ok {
-			if !a.expunged[uid] {
-				t.Errorf("acknowledged uid %d is gone without an acknowledged expunge", uid)
+			if !a.expunged[uid] && !a.pending[uid] {
+				t.Errorf("acknowledged uid %d is gone but was never expunged", uid)
 			}
 			continue
 		}
@@ -290,7 +364,7 @@ func verifyAcks(t testing.TB, loc Location, a acks, strictCounters bool) {
 			t.Errorf("uid %d expunged but live again", uid)
 		}
 	}
-	probs, err := mb.Check(CheckOptions{GUIDs: true})
+	probs, err := mb.Check(CheckOptions{GUIDs: deep, Files: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,6 +35,13 @@ const (
 	OptNeedsRepack    uint32 = 1 << 30
 	OptMailboxDeleted uint32 = 1 << 31
 
+	// OptGyrusCommitting is Gyrus's own bit (unused by Cyrus 3.6.1,
+	// which masks it away when it writes a header): set in the header on
+	// disk while a commit writes records in place, cleared by the
+	// commit's final header write. Found set, it means a Gyrus process
+	// died in between: the counters are recomputed.
+	OptGyrusCommitting uint32 = 1 << 16
+
 	OptionsMask  = OptPOP3NewUIDL | OptSharedSeen | OptDupDeliver | OptHasAlarms
 	CleanupMask  = OptNeedsUnlink | OptNeedsRepack | OptMailboxDeleted
 	OptionsValid = OptionsMask | CleanupMask

@@ -24,6 +24,7 @@ func FuzzParseHeader(f *testing.F) {
 			return
 		}
 		h2, err := ParseHeader(h.Bytes())
+		h.Options &= OptionsValid | OptGyrusCommitting // what Marshal keeps
 		if err != nil || h2 != h {
 			t.Fatalf("round trip: %v\n%+v\n%+v", err, h, h2)
 		}
@@ -102,6 +103,19 @@ func FuzzParseAnnotation(f *testing.F) {
 			t.Fatal(err)
 		}
 		if _, err := ParseAnnotationValue(v); err != nil && !errors.Is(err, ErrCorrupt) {
+			t.Fatal(err)
+		}
+	})
+}
+
+func FuzzParseSection(f *testing.F) {
+	file := unxxd(f, "testdata/cyrus.cache.xxd")
+	e, _ := ParseCacheEntry(file[4:], 4, 0x375468aa)
+	f.Add(e.Items[CacheSection])
+	f.Add([]byte{0, 0, 0, 0})
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if _, err := ParseSection(b); err != nil && !errors.Is(err, ErrCorrupt) {
 			t.Fatal(err)
 		}
 	})

@@ -174,7 +174,8 @@ func ParseHeader(b []byte) (Header, error) {
 }
 
 // Marshal writes h into b[:HeaderSize] with its CRC (and the options
-// masked to the valid bits, the spare words zero).
+// masked to the valid bits and Gyrus's OptGyrusCommitting, the spare
+// words zero).
 func (h *Header) Marshal(b []byte) {
 	b = b[:HeaderSize]
 	clear(b)
@@ -192,7 +193,7 @@ func (h *Header) Marshal(b []byte) {
 	be.PutUint32(b[offDeleted:], h.Deleted)
 	be.PutUint32(b[offAnswered:], h.Answered)
 	be.PutUint32(b[offFlagged:], h.Flagged)
-	be.PutUint32(b[offOptions:], h.Options&OptionsValid)
+	be.PutUint32(b[offOptions:], h.Options&(OptionsValid|OptGyrusCommitting))
 	be.PutUint32(b[offLeaked:], h.LeakedCacheRecords)
 	be.PutUint64(b[offHighestModSeq:], h.HighestModSeq)
 	be.PutUint64(b[offDeletedModSeq:], h.DeletedModSeq)

@@ -282,3 +282,28 @@ func TestAnnotationValue(t *testing.T) {
 		t.Fatalf("%q %d %q %q %v", k, uid, e, u, err)
 	}
 }
+
+func TestVectorSection(t *testing.T) {
+	file := unxxd(t, "testdata/cyrus.cache.xxd")
+	e, err := ParseCacheEntry(file[4:], 4, 0x375468aa)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := ParseSection(e.Items[CacheSection])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Parts) != 2 {
+		t.Fatalf("%d parts", len(s.Parts))
+	}
+	whole, body := s.Parts[0], s.Parts[1]
+	if whole.HeaderOffset != 0 || whole.HeaderSize != 135 || whole.ContentOffset != 135 || whole.ContentSize != 7 ||
+		whole.HasCharset || whole.DecodedSize != 7 || whole.Lines != 1 {
+		t.Fatalf("part 0 %+v", whole)
+	}
+	if !body.HasCharset || body.Charset != "us-ascii" || body.Encoding != 0 || body.ContentSize != 7 ||
+		hex.EncodeToString(body.ContentGUID[:]) != "fedd18797811a4af659678ea5db618f8dc91480b" ||
+		body.Sub == nil || len(body.Sub.Parts) != 0 {
+		t.Fatalf("part 1 %+v", body)
+	}
+}
