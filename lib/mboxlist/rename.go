@@ -102,6 +102,13 @@ func (l *List) RenameTree(req RenameRequest) error {
 	if len(items) == 0 {
 		return ErrNotFound
 	}
+	// the checks read in one transaction: a thousand short ones would
+	// each wait for the database lock behind other processes
+	rtx, err := l.db.BeginRead()
+	if err != nil {
+		return err
+	}
+	defer rtx.Abort()
 	for _, it := range items {
 		newName := req.New + it.old.Name[len(req.Old):]
 		if err := ns.PolicyCheck(newName); err != nil {
@@ -113,7 +120,11 @@ func (l *List) RenameTree(req RenameRequest) error {
 			}
 		}
 		if newName != it.old.Name {
-			if _, err := l.Lookup(newName); err == nil {
+			ex, err := l.lookupTx(rtx, newName)
+			if err == nil {
+				_, err = filter(ex)
+			}
+			if err == nil {
 				return ErrExists
 			} else if !errors.Is(err, ErrNotFound) {
 				return err
@@ -127,6 +138,7 @@ func (l *List) RenameTree(req RenameRequest) error {
 		}
 		it.neu = ne
 	}
+	rtx.Abort()
 	if !req.IsAdmin {
 		if _, err := l.FindParent(req.New); err != nil {
 			if errors.Is(err, ErrNotFound) {
