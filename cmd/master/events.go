@@ -104,7 +104,7 @@ func (m *master) runDueEvents() {
 			continue
 		}
 		ran = true
-		m.runEvent(e)
+		m.runEvent(e, now)
 		switch {
 		case e.at >= 0:
 			for !e.next.After(now) {
@@ -122,12 +122,15 @@ func (m *master) runDueEvents() {
 	}
 }
 
-func (m *master) runEvent(e *event) {
+// eventTime is how event times are logged.
+const eventTime = "2006-01-02T15:04:05.000"
+
+func (m *master) runEvent(e *event, now time.Time) {
 	pid, err := startProcess(procSpec{path: e.path, argv: e.cmd, status: -1, listen: -1})
 	if err != nil {
-		critf("cant_run_event", "event", e.name, "error", err)
+		critf("event_exec_failed", "event", e.name, "error", err)
 		return
 	}
-	debugf("event_started", "event", e.name, "pid", pid)
+	debugf("event_started", "event", e.name, "pid", pid, "due", e.next.Format(eventTime), "now", now.Format(eventTime))
 	m.children[pid] = &child{pid: pid, kind: ckEvent, name: e.name, path: e.path, state: stReady, spawned: time.Now(), eof: true}
 }

@@ -335,3 +335,39 @@ func describeDiff(got, want []byte) string {
 	}
 	return "index fields differ"
 }
+
+// TestDifferentialFiles compares the files named in GYRUS_DIFF_FILES
+// (space separated; a debugging aid) with Cyrus's parser library.
+func TestDifferentialFiles(t *testing.T) {
+	list := strings.Fields(os.Getenv("GYRUS_DIFF_FILES"))
+	if len(list) == 0 {
+		t.Skip("GYRUS_DIFF_FILES not set")
+	}
+	bin, confDir := buildCyrusDump(t)
+	dir := worldReadableTempDir(t)
+	var files []string
+	for i, f := range list {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, fmt.Sprintf("f%d", i))
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, p)
+	}
+	want := runCyrusDump(t, bin, writeConf(t, confDir, configVariants[0]), files)
+	for i, p := range files {
+		data, _ := os.ReadFile(p)
+		m, err := message.ParseBytes(data, message.DefaultOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w := want[p]; !bytes.Equal(m.CacheEntry(), w.entry) {
+			t.Errorf("%s differs from Cyrus\n%s", list[i], describeDiff(m.CacheEntry(), w.entry))
+		} else {
+			t.Logf("%s: identical (%d bytes of cache)", list[i], len(w.entry))
+		}
+	}
+}

@@ -879,6 +879,28 @@ for i in range(40):
         simple("mix-%02d" % i, hdr, mp(bd, parts, preamble=random.choice(["", "This is a multi-part message in MIME format.\n"])))
 
 
+# ---------------------------------------------------------------- limits and oddities found by differential testing
+add("deep-rfc822-150", b"Subject: deep\r\n" + b"Content-Type: message/rfc822\r\n\r\n" * 150 + b"bottom\r\n", raw=True)
+add("deep-multipart-1005", b"Subject: deep mp\r\n" + b"".join(
+    b"Content-Type: multipart/mixed; boundary=b%d\r\n\r\n--b%d\r\n" % (i, i) for i in range(1005)) + b"\r\nbottom\r\n", raw=True)
+add("deep-mixed-120", b"Subject: deep mixed\r\n" + b"".join(
+    b"Content-Type: multipart/mixed; boundary=b%d\r\n\r\n--b%d\r\nContent-Type: message/rfc822\r\n\r\n" % (i, i)
+    for i in range(120)) + b"Subject: bottom\r\n\r\nbody\r\n", raw=True)
+simple("charset-name-punct", std(Subject="=?utf<8?Q?punct_in_name_=C3=A9?= =?iso_8859:1?Q?caf=E9?="))
+simple("charset-algorithmic", std(Subject="=?iso-2022?B?GyRCJDMkcxsoQmFiYw==?= =?ISO_2022,locale=ja?B?GyRCJDMkcxsoQg==?="))
+simple("charset-options", std(Subject="=?utf-8,version=1?Q?opt?= =?iscii,version=3?Q?x?="))
+simple("ct-ew-address-param", std(Content_Type="=?utf-8?Q?application/octet-stream;_name=3D=22f=C3=AFl=3D@C3=A9.txt=22?="))
+simple("ct-ew-long-8bit", std(Content_Type="=?utf-8?B?" + base64.b64encode(("text/plain; name=\"" + "é" * 60 + "\"").encode()).decode() + "?="))
+simple("date-8bit-ff", std(Date=b"Tue, 14 Nov 2023 22:13\xff:20 +0000"))
+simple("date-8bit-zone", std(Date=b"Tue, 14 Nov 2023 22:13:20 +00\xc90"))
+simple("date-8bit-digit", std(Date=b"Tue, 14 Nov 2023 22:1\x80:20 +0000"))
+simple("date-8bit-weekday", std(Date=b"T\xe9e, 14 Nov 2023 22:13:20 +0000"))
+simple("rfc2231-many", std(Content_Type="text/plain; " + "; ".join("p%d*0=a; p%d*1=b" % (i, i) for i in range(60))))
+simple("hdr-names-long", std() + [("X-" + "n" * 29, "x31 cached? no"), ("N" * 31, "thirty-one cached"), ("N" * 32, "thirty-two")])
+mpmsg("mp-boundary-line-long-garbage", "multipart/mixed; boundary=lg", "--lg" + "x" * 70000 + "\n" + tp + "--lg\n" + th + "--lg--\n")
+mpmsg("mp-boundary-line-long-ws", "multipart/mixed; boundary=lw", "--lw" + " " * 70000 + "\n" + tp + "--lw--\n")
+
+
 def main():
     if os.path.isdir(OUT):
         shutil.rmtree(OUT)
