@@ -56,8 +56,11 @@
 //     the same; for invalid byte sequences in those (x/text decoders) the
 //     number of U+FFFD may differ from ICU's. Other ICU converters (EBCDIC
 //     multi-byte, ISO-2022-KR/CN, ...) are decoded as us-ascii.
-//   - Nesting deeper than 4000 levels (where Cyrus's stack would overflow)
-//     is parsed as opaque content.
+//   - message/rfc822 parts nested deeper than 1000 levels (and any part
+//     nested deeper than 20000 levels, possible only with boundary_limit
+//     0) are parsed as opaque content. Cyrus goes on, hashing every
+//     enclosing message/rfc822 part again (work that grows with depth
+//     times size), until its stack overflows near 65000 levels.
 //   - No locks, no shared state: a Message is built by one goroutine and
 //     read-only afterwards. Options carry the imapd.conf settings that
 //     matter (maxheaderlines, boundary_limit, rfc2046_strict,

@@ -12,10 +12,15 @@ import (
 
 const defaultContentType = "TEXT/PLAIN; CHARSET=us-ascii"
 
-// maxNesting bounds the recursion (nested message/rfc822 parts are not
-// limited by boundary_limit in Cyrus, whose stack would overflow on
-// absurd nesting). Deeper parts are parsed as opaque content.
-const maxNesting = 4000
+// maxNesting bounds the recursion: nested message/rfc822 parts are not
+// limited by boundary_limit, and Cyrus hashes each of them in full, so
+// that the work grows with depth times size (its stack overflows near
+// 65000 levels). Deeper parts are parsed as opaque content.
+const maxNesting = 1000
+
+// maxDepth bounds multipart nesting when boundary_limit is 0 (unlimited):
+// only the Go stack would stop it otherwise.
+const maxDepth = 20000
 
 // nstr is a C string that may be NULL.
 type nstr struct {
@@ -98,7 +103,8 @@ func (bs *boundaryStack) recompute() {
 type parser struct {
 	sc      *scanner
 	opts    Options
-	nesting int
+	nesting int // all levels
+	rfc822  int // message/rfc822 levels
 }
 
 // pendingBoundary is message_pendingboundary(): whether the line (of
@@ -146,7 +152,7 @@ func (p *parser) parseBody(b *body, defaultType string, bs *boundaryStack, top b
 	switch {
 	case b.isMultipart():
 		if !sawBoundary {
-			if p.nesting >= maxNesting {
+			if p.nesting >= maxDepth {
 				p.parseContent(b, bs, true)
 			} else {
 				p.parseMultipart(b, bs)
@@ -158,7 +164,7 @@ func (p *parser) parseBody(b *body, defaultType string, bs *boundaryStack, top b
 			b.sub.setType(defaultContentType, 0)
 			return
 		}
-		if p.nesting >= maxNesting {
+		if p.rfc822 >= maxNesting || p.nesting >= maxDepth {
 			// Parse the rest as the content of an empty message.
 			b.sub.setType(defaultContentType, 0)
 			b.sub.headerOffset = uint32(p.sc.pos)
@@ -173,7 +179,9 @@ func (p *parser) parseBody(b *body, defaultType string, bs *boundaryStack, top b
 		p.sc.releasePending()
 		sink := newRangeSink(p.sc.pos, EncodingNone)
 		p.sc.raws = append(p.sc.raws, sink)
+		p.rfc822++
 		p.parseBody(b.sub, defaultContentType, bs, false)
+		p.rfc822--
 		p.finishRaw(b, sink)
 	default:
 		if !sawBoundary {
@@ -290,7 +298,15 @@ func (p *parser) headerField(b *body, hs string, ls int) {
 		return
 	}
 	v := e + 1
-	switch strings.ToLower(hs[ls:e]) {
+	if e-ls > len("content-transfer-encoding") {
+		return
+	}
+	var lb [32]byte
+	name := lb[:e-ls]
+	for i := range name {
+		name[i] = asciiLower(hs[ls+i])
+	}
+	switch string(name) {
 	case "bcc":
 		b.bcc, b.hasBcc = parseAddressField(hs, v)
 	case "cc":
@@ -398,8 +414,12 @@ func isCachedHeader(hs string, ls int) bool {
 			return false
 		}
 		if c == ':' {
-			name := strings.ToLower(hs[ls : ls+i])
-			if cached, ok := cachedHeaderNames[name]; ok {
+			var lb [maxCachedHeaderName]byte
+			name := lb[:i]
+			for k := range name {
+				name[k] = asciiLower(hs[ls+k])
+			}
+			if cached, ok := cachedHeaderNames[string(name)]; ok {
 				return cached
 			}
 			return !(len(name) >= 2 && name[0] == 'x' && name[1] == '-')
