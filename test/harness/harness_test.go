@@ -49,3 +49,62 @@ func TestEmptyInstance(t *testing.T) {
 		t.Errorf("error lines: %v", in.ErrorLines())
 	}
 }
+
+// The client helpers, against the real Cyrus: an LMTP delivery, then the
+// go-imap client and a raw transcript see it.
+func TestOracleClients(t *testing.T) {
+	o := StartOracle(t, OracleOptions{NoTLS: true})
+	var target Target = o
+	target.AddUser(t, "alice", "alicepw")
+
+	l := LMTPClient(t, "tcp", target.Addr("lmtp"))
+	if err := l.Mail("sender@example.com", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Rcpt("alice", nil); err != nil {
+		t.Fatal(err)
+	}
+	w, err := l.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("Subject: harness\r\n\r\nhello\r\n"))
+	resp, err := w.CloseWithLMTPResponse()
+	if err != nil || len(resp) != 1 || resp["alice"] == nil {
+		t.Fatalf("LMTP DATA: %v %v", resp, err)
+	}
+
+	c := IMAPClient(t, target.Addr("imap"))
+	if err := c.Login("alice", "alicepw").Wait(); err != nil {
+		t.Fatal(err)
+	}
+	sel, err := c.Select("INBOX", nil).Wait()
+	if err != nil || sel.NumMessages != 1 {
+		t.Fatalf("SELECT: %+v %v", sel, err)
+	}
+
+	r := DialConn(t, "tcp", target.Addr("imap"))
+	r.ExpectUntagged("OK")
+	r.OK("a1", "LOGIN alice alicepw")
+	u := r.OK("a2", "SELECT INBOX")
+	if !HasLine(u, `^\* 1 EXISTS`) {
+		t.Errorf("untagged: %q", u)
+	}
+	r.Bad("a3", "NOSUCHCOMMAND")
+	r.No("a4", "SELECT nosuchmailbox")
+	r.Send("a5 LOGOUT")
+	r.ExpectUntagged("BYE")
+	r.Expect(`a5 OK`)
+}
+
+// SaslStore: the built saslpasswd2 writes Gyrus's password store.
+func TestSaslStore(t *testing.T) {
+	if !Have(t, "saslpasswd2") {
+		t.Skip("saslpasswd2 is not built")
+	}
+	in := Start(t, Options{CyrusConf: "SERVICES {\n}\n", Users: map[string]string{"bob": "bobpw"}})
+	b, err := os.ReadFile(in.Dir + "/etc/sasldb2.gyrus")
+	if err != nil || !strings.Contains(string(b), "bob") {
+		t.Errorf("password store: %q, %v", b, err)
+	}
+}

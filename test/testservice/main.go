@@ -127,9 +127,8 @@ func cloexec(info string) bool {
 	return false
 }
 
-func greeting(mode string) string {
-	return fmt.Sprintf("* OK testservice %s pid=%d service=%s id=%s", mode, os.Getpid(),
-		os.Getenv(service.EnvService), os.Getenv(service.EnvID))
+func greeting(mode, svc, id string) string {
+	return fmt.Sprintf("* OK testservice %s pid=%d service=%s id=%s", mode, os.Getpid(), svc, id)
 }
 
 func serveGyrus(ctx context.Context, conn net.Conn, s *service.Session) {
@@ -138,7 +137,7 @@ func serveGyrus(ctx context.Context, conn net.Conn, s *service.Session) {
 		conn.Close()
 	})
 	defer stop()
-	lines(conn, greeting("gyrus")+" session="+strconv.FormatUint(s.ID, 10), func(cmd, arg string) (string, bool) {
+	lines(conn, greeting("gyrus", s.Service, strconv.Itoa(s.Env.ID))+" session="+strconv.FormatUint(s.ID, 10), func(cmd, arg string) (string, bool) {
 		switch cmd {
 		case "HOST":
 			return s.ClientHost, true
@@ -281,7 +280,7 @@ func cyrusMode(args []string) int {
 		conn, err := net.FileConn(f)
 		f.Close()
 		if err == nil {
-			lines(conn, greeting("cyrus"), nil)
+			lines(conn, greeting("cyrus", os.Getenv(service.EnvService), os.Getenv(service.EnvID)), nil)
 			conn.Close()
 		}
 		n++
