@@ -20,6 +20,10 @@ type socket struct {
 	file   *os.File // the same descriptor, for the readiness watcher
 	family string   // ipv4, ipv6 or unix (Cyrus's "familyname")
 	addr   string   // for logs
+	closed chan struct{}
+	// rebind binds the same address again (after the socket was closed
+	// because the service failed too often).
+	rebind func() (*socket, error)
 }
 
 // bindError is a failure to create one socket; fatal at start-up when
@@ -203,7 +207,9 @@ func bindInet(name string, a netip.Addr, port, typ, backlog, tos int) (*socket, 
 		}
 	}
 	addr := net.JoinHostPort(a.String(), fmt.Sprint(port))
-	return &socket{fd: fd, file: os.NewFile(uintptr(fd), id), family: family, addr: addr}, nil
+	return &socket{fd: fd, file: os.NewFile(uintptr(fd), id), family: family, addr: addr,
+		closed: make(chan struct{}),
+		rebind: func() (*socket, error) { return bindInet(name, a, port, typ, backlog, tos) }}, nil
 }
 
 func bindUnix(name, path string, typ, backlog int) (*socket, error) {
@@ -227,7 +233,9 @@ func bindUnix(name, path string, typ, backlog int) (*socket, error) {
 			return nil, &bindError{"listen to", id, err}
 		}
 	}
-	return &socket{fd: fd, file: os.NewFile(uintptr(fd), id), family: "unix", addr: path}, nil
+	return &socket{fd: fd, file: os.NewFile(uintptr(fd), id), family: "unix", addr: path,
+		closed: make(chan struct{}),
+		rebind: func() (*socket, error) { return bindUnix(name, path, typ, backlog) }}, nil
 }
 
 // close closes the socket in master. Children keep their own copies.
@@ -236,5 +244,6 @@ func (s *socket) close() {
 		s.file.Close() // closes fd too
 		s.file = nil
 		s.fd = -1
+		close(s.closed)
 	}
 }

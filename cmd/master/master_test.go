@@ -191,7 +191,7 @@ func TestQosValue(t *testing.T) {
 
 func TestForkLimited(t *testing.T) {
 	m := &master{}
-	l := newListener(&entry{name: "x", forkRate: 5}, 0, "ipv4", nil, nil)
+	l := newListener(&entry{name: "x", forkRate: 5}, 0, "ipv4", nil)
 	l.lastInterval = time.Now().Add(-time.Second)
 	l.intervalForks = 50 // 50 forks in the last second
 	if !m.forkLimited(l) {
@@ -200,7 +200,7 @@ func TestForkLimited(t *testing.T) {
 	if l.throttleUntil.IsZero() {
 		t.Error("no wake-up scheduled")
 	}
-	l2 := newListener(&entry{name: "y"}, 0, "ipv4", nil, nil)
+	l2 := newListener(&entry{name: "y"}, 0, "ipv4", nil)
 	l2.intervalForks = 1000
 	if m.forkLimited(l2) {
 		t.Error("maxforkrate=0 limited")

@@ -90,8 +90,8 @@ func (m *master) reload() {
 				l.sock = nil
 			}
 		}
-		if e.enabled && !e.daemon && !hasSockets(e) {
-			m.bindEntry(e, false)
+		if e.enabled && !e.daemon {
+			m.rebind(e)
 		}
 	}
 	m.loadEvents(cfg)
@@ -99,16 +99,27 @@ func (m *master) reload() {
 	sdNotify("READY=1")
 }
 
-func hasSockets(e *entry) bool {
+// rebind gives a service entry its sockets back: a new entry (or one
+// that never got any) is bound afresh; a listener whose socket was
+// closed after too many failures binds its address again.
+func (m *master) rebind(e *entry) {
 	if len(e.listeners) == 0 {
-		return false
+		m.bindEntry(e, false)
+		return
 	}
 	for _, l := range e.listeners {
-		if l.sock == nil {
-			return false
+		if l.sock != nil || l.rebind == nil {
+			continue
 		}
+		s, err := l.rebind()
+		if err != nil {
+			errorf("rebind_failed", "service", l.String(), "error", err)
+			continue
+		}
+		l.sock = s
+		l.armed = false
+		m.startWatcher(l)
 	}
-	return true
 }
 
 // findService is the entry a SERVICES line updates in place: same name,

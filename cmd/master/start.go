@@ -210,7 +210,7 @@ func (m *master) bindEntry(e *entry, startup bool) error {
 	}
 	e.listeners = nil
 	for i, s := range socks {
-		l := newListener(e, i, s.family, s, nil)
+		l := newListener(e, i, s.family, s)
 		e.listeners = append(e.listeners, l)
 		m.startWatcher(l)
 		debugf("listening", "service", l.String(), "address", s.addr)

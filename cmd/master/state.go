@@ -38,7 +38,8 @@ type listener struct {
 	id     int
 	family string  // ipv4, ipv6, unix or daemon
 	sock   *socket // nil for daemons and while closed
-	bind   func() (*socket, error)
+	// rebind binds this listener's address again; nil for daemons.
+	rebind func() (*socket, error)
 
 	children map[int]*child
 	ready    int // children in READY state (Cyrus ready_workers)
@@ -185,15 +186,19 @@ func (e *entry) updateFromDaemon(d *cyrusconf.Daemon, path string) {
 	e.forkRate, e.maxfds = d.MaxForkRate, d.MaxFDs
 	e.enabled = true
 	if len(e.listeners) == 0 {
-		e.listeners = []*listener{newListener(e, 0, "daemon", nil, nil)}
+		e.listeners = []*listener{newListener(e, 0, "daemon", nil)}
 	}
 }
 
-func newListener(e *entry, id int, family string, s *socket, bind func() (*socket, error)) *listener {
-	return &listener{
-		e: e, id: id, family: family, sock: s, bind: bind,
+func newListener(e *entry, id int, family string, s *socket) *listener {
+	l := &listener{
+		e: e, id: id, family: family, sock: s,
 		children:     map[int]*child{},
 		arm:          make(chan struct{}, 1),
 		lastInterval: time.Now(),
 	}
+	if s != nil {
+		l.rebind = s.rebind
+	}
+	return l
 }

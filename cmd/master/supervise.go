@@ -418,7 +418,12 @@ func (m *master) watch(l *listener, s *socket) {
 		errorf("cannot_watch_listener", "service", l.String(), "error", err)
 		return
 	}
-	for range l.arm {
+	for {
+		select {
+		case <-l.arm:
+		case <-s.closed:
+			return
+		}
 		err := rc.Read(func(fd uintptr) bool {
 			p := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
 			n, _ := unix.Poll(p, 0)
@@ -427,7 +432,11 @@ func (m *master) watch(l *listener, s *socket) {
 		if err != nil {
 			return // socket closed
 		}
-		m.pend <- l
+		select {
+		case m.pend <- l:
+		case <-s.closed:
+			return
+		}
 	}
 }
 
