@@ -55,14 +55,24 @@ func corpusFiles(t *testing.T) []string {
 // split again, the ENVELOPE rewrites to the same bytes, the subject and
 // the search addresses decode to what the parser saw.
 func TestReadBack(t *testing.T) {
+	before := sinkRereads.Load()
+	defer func() {
+		if n := sinkRereads.Load() - before; n != 0 {
+			t.Errorf("%d part contents were read twice", n)
+		}
+	}()
 	for _, f := range corpusFiles(t) {
 		raw, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
+		r0 := sinkRereads.Load()
 		m, err := ParseBytes(raw, DefaultOptions())
 		if err != nil {
 			t.Fatal(err)
+		}
+		if sinkRereads.Load() != r0 {
+			t.Errorf("%s: part content read twice", f)
 		}
 		items, n, err := SplitCacheEntry(m.CacheEntry())
 		if err != nil || n != len(m.CacheEntry()) {

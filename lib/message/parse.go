@@ -193,13 +193,20 @@ func (p *parser) parseBody(b *body, defaultType string, bs *boundaryStack, top b
 // finishRaw completes a message/rfc822 part: sizes from its message, and
 // the SHA-1 of its raw content.
 func (p *parser) finishRaw(b *body, sink *rangeSink) {
+	b.contentSize = b.sub.headerSize + b.sub.contentSize
+	// A boundary line read last ends this part, unless the part's size
+	// counts it (the closing boundary of a multipart it contains, when
+	// the message ends right after): then it belongs to this part and
+	// to every enclosing one.
+	if int64(b.contentSize) > sink.fed {
+		p.sc.releasePending()
+	}
 	for i, r := range p.sc.raws {
 		if r == sink {
 			p.sc.raws = append(p.sc.raws[:i], p.sc.raws[i+1:]...)
 			break
 		}
 	}
-	b.contentSize = b.sub.headerSize + b.sub.contentSize
 	b.contentLines = b.sub.headerLines + b.sub.contentLines
 	b.boundarySize = b.sub.boundarySize
 	b.boundaryLines = b.sub.boundaryLines
