@@ -174,3 +174,20 @@ func TestQuotaRootsFollowMailboxes(t *testing.T) {
 		t.Fatalf("quota %v %+v", err, qr)
 	}
 }
+
+func TestSetACL(t *testing.T) {
+	l, _ := testList(t)
+	mustCreate(t, l, "user.alice")
+	if err := l.SetACL("user.alice", "alice\tlrswipkxtecdan\tbob\tlrs\t"); err != nil {
+		t.Fatal(err)
+	}
+	e, _ := l.Lookup("user.alice")
+	if e.ACL != "alice\tlrswipkxtecdan\tbob\tlrs\t" || e.FolderModSeq != 2 {
+		t.Fatalf("%+v", e)
+	}
+	loc, _ := l.Settings().Locate(e)
+	mh, _ := readHeader(filepath.Join(loc.MetaDir, "cyrus.header"))
+	if mh.ACL != e.ACL {
+		t.Fatalf("header acl %q", mh.ACL)
+	}
+}
