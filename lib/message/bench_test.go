@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -68,5 +69,37 @@ func BenchmarkParseLarge(b *testing.B) {
 		if _, err := Parse(bytes.NewReader(m), int64(len(m)), DefaultOptions()); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkPathological parses inputs where a naive port of Cyrus's
+// parser is quadratic (a Mail.app Content-Type repeated in a large header
+// block, thousands of RFC 2231 parameters) and very wide structures.
+func BenchmarkPathological(b *testing.B) {
+	var parts bytes.Buffer
+	parts.WriteString("Content-Type: multipart/mixed; boundary=q\r\n\r\n")
+	for i := 0; i < 20000; i++ {
+		parts.WriteString("--q\r\n\r\n")
+	}
+	cases := []struct {
+		name string
+		data []byte
+	}{
+		{"ct-ew-repeated", []byte(strings.Repeat("Content-Type: =?us-ascii?q?text/plain?=\r\n", 1000) +
+			strings.Repeat("X-Pad: "+strings.Repeat("a", 1000)+"\r\n", 1000) + "\r\nbody")},
+		{"rfc2231-params", []byte("Content-Type: text/plain" + strings.Repeat("; a*0=1; b*1=2", 20000) + "\r\n\r\nx")},
+		{"addresses", []byte("To: " + strings.Repeat("a@b, ", 50000) + "\r\n\r\n")},
+		{"encoded-words", []byte("Subject: " + strings.Repeat("=?utf-8?q?a?= ", 50000) + "\r\n\r\n")},
+		{"parts", parts.Bytes()},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.data)))
+			for i := 0; i < b.N; i++ {
+				if _, err := ParseBytes(c.data, DefaultOptions()); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

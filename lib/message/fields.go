@@ -156,6 +156,27 @@ func asciiUpper(s string) string {
 // parseType is message_parse_type(); ok=false leaves type, subtype and
 // parameters unset.
 func parseType(s string, p int) (typ, subtype string, params *param, ok bool) {
+	return parseTypeIn(s, p, lastDecodeTrigger(s))
+}
+
+// lastDecodeTrigger returns the index of the last byte in s that RFC 2047
+// decoding would change (see decodeTypeHeader), or -1.
+func lastDecodeTrigger(s string) int {
+	for i := len(s) - 1; i >= 0; i-- {
+		switch c := s[i]; {
+		case c >= 0x80:
+			return i
+		case c == '=' && i+1 < len(s) && s[i+1] == '?':
+			return i
+		case c == '\n' && i > 0 && s[i-1] == '\r' && i+1 < len(s) && (s[i+1] == ' ' || s[i+1] == '\t'):
+			return i
+		}
+	}
+	return -1
+}
+
+// parseTypeIn is parseType with lastDecodeTrigger(s) already known.
+func parseTypeIn(s string, p int, lastTrigger int) (typ, subtype string, params *param, ok bool) {
 	p = rfc822Space(s, p)
 	if p < 0 {
 		return "", "", nil, false
@@ -164,7 +185,7 @@ func parseType(s string, p int) (typ, subtype string, params *param, ok bool) {
 	// Very old Mail.app encoded the whole Content-Type as an RFC 2047
 	// word: Cyrus decodes the rest of the header block and parses that.
 	if len(s)-p > 2 && s[p] == '=' && s[p+1] == '?' {
-		if dec, changed := decodeTypeHeader(s[p:]); changed {
+		if dec, changed := decodeTypeHeader(s[p:], lastTrigger-p); changed {
 			s, p, decoded = dec, 0, true
 		}
 	}
@@ -227,31 +248,18 @@ const typeDecodeWindow = 8192
 // that starts with "=?": decode the whole rest of the header block (not
 // just the field) and use the result if it differs from the original.
 // Cyrus redoes this for every such field, which is quadratic; here only
-// the field plus typeDecodeWindow bytes are decoded, and the rest of the
-// block is checked for anything decoding would change (an encoded word,
-// an 8-bit byte, a folded line) to tell whether the result differs.
-func decodeTypeHeader(rest string) (string, bool) {
+// the field plus typeDecodeWindow bytes are decoded, and whether anything
+// decoding would change (an encoded word, an 8-bit byte, a folded line)
+// lies further on (lastTrigger, an index in rest) tells whether the
+// result differs.
+func decodeTypeHeader(rest string, lastTrigger int) (string, bool) {
 	end := fieldEnd(rest, 0) + typeDecodeWindow
 	if end >= len(rest) {
 		dec := decodeMIMEHeader(rest, 0)
 		return dec, dec != rest
 	}
 	dec := decodeMIMEHeader(rest[:end], 0)
-	if dec != rest[:end] {
-		return dec, true
-	}
-	tail := rest[end:]
-	for i := 0; i < len(tail); i++ {
-		switch c := tail[i]; {
-		case c >= 0x80:
-			return dec, true
-		case c == '=' && i+1 < len(tail) && tail[i+1] == '?':
-			return dec, true
-		case c == '\n' && i > 0 && tail[i-1] == '\r' && i+1 < len(tail) && (tail[i+1] == ' ' || tail[i+1] == '\t'):
-			return dec, true
-		}
-	}
-	return dec, false
+	return dec, dec != rest[:end] || lastTrigger >= end
 }
 
 // parseDisposition is message_parse_disposition().

@@ -105,6 +105,10 @@ type parser struct {
 	opts    Options
 	nesting int // all levels
 	rfc822  int // message/rfc822 levels
+
+	// lastDecodeTrigger of the header block being read
+	trigger      *int
+	triggerBlock string
 }
 
 // pendingBoundary is message_pendingboundary(): whether the line (of
@@ -339,7 +343,14 @@ func (p *parser) headerField(b *body, hs string, ls int) {
 			b.encoding = some(enc)
 		}
 	case "content-type":
-		b.setType(hs, v)
+		if p.trigger == nil || p.triggerBlock != hs {
+			t := lastDecodeTrigger(hs)
+			p.trigger, p.triggerBlock = &t, hs
+		}
+		b.typ, b.subtype, b.params, b.hasType = "", "", nil, false
+		if t, st, params, ok := parseTypeIn(hs, v, *p.trigger); ok {
+			b.typ, b.subtype, b.params, b.hasType = t, st, params, true
+		}
 	case "date":
 		b.date = some(parseString(hs, v))
 	case "from":
