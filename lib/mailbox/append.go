@@ -79,11 +79,19 @@ func (tx *Tx) Append(m *NewMessage) (index.Record, error) {
 	if err := ensureDir(tx.mb.loc.Dir); err != nil {
 		return index.Record{}, err
 	}
-	if err := placeFile(src, dst, tx.mb.opts.SingleInstanceStore, time.Unix(idate.Unix(), 0)); err != nil {
+	copied, err := placeFile(src, dst, tx.mb.opts.SingleInstanceStore, time.Unix(idate.Unix(), 0))
+	if err != nil {
 		return index.Record{}, err
 	}
 	tx.newFiles = append(tx.newFiles, dst)
 	tx.syncDirs[tx.mb.loc.Dir] = true
+	switch {
+	case copied:
+		tx.syncFiles = append(tx.syncFiles, fileToSync{path: dst})
+	case m.Staged != nil && !m.Staged.isSynced(src):
+		tx.syncFiles = append(tx.syncFiles, fileToSync{path: dst, staged: m.Staged, stagedPath: src})
+	}
+	// a file linked from another mailbox (Path) is on disk already
 
 	off, err := tx.addCache(mi.Cache)
 	if err != nil {

@@ -166,13 +166,23 @@ func BenchmarkRefresh100k(b *testing.B) {
 	b.Run("oneflag", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			b.StopTimer()
-			tx, _ := w.Begin()
+			tx, err := w.Begin()
+			if err != nil {
+				b.Fatal(err)
+			}
+			uid := uint32(1 + i%100000)
+			r, _ := tx.Record(uid)
 			mode := StoreAdd
-			if i%2 == 1 {
+			if r.SystemFlags&index.FlagFlagged != 0 {
 				mode = StoreRemove
 			}
-			tx.SetFlags([]uint32{uint32(1 + i%100000)}, FlagChange{Mode: mode, System: index.FlagFlagged})
-			tx.Commit()
+			res, err := tx.SetFlags([]uint32{uid}, FlagChange{Mode: mode, System: index.FlagFlagged})
+			if err != nil || !res[0].Changed {
+				b.Fatalf("%v %+v", err, res)
+			}
+			if err := tx.Commit(); err != nil {
+				b.Fatal(err)
+			}
 			b.StartTimer()
 			ch, err := v.Refresh()
 			if err != nil || len(ch.Changed) != 1 {

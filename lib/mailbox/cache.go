@@ -93,8 +93,8 @@ func (c *cacheReader) entry(off uint64, crc uint32) (index.CacheEntry, error) {
 			return corruptf(c.path, int64(off), "cache entry claims %d bytes", n)
 		}
 		want := n
-		if want < 4096 {
-			want = 4096
+		if want < 1024 { // most entries fit: one read
+			want = 1024
 		}
 		if cap(c.buf) < want {
 			nb := make([]byte, want)

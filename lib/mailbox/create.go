@@ -180,8 +180,14 @@ func (tx *Tx) CopyFiles(dst Location) error {
 		}
 		from := src.MessagePath(r.UID)
 		to := dst.MessagePath(r.UID)
-		if err := placeFile(from, to, true, fileMTime(from)); err != nil {
+		copied, err := placeFile(from, to, true, fileMTime(from))
+		if err != nil {
 			return err
+		}
+		if copied {
+			if err := fsyncFile(to); err != nil {
+				return err
+			}
 		}
 	}
 	if err := fsyncDir(dst.Dir); err != nil {

@@ -126,8 +126,12 @@ func (tx *Tx) Unexpunge(decide func(r *index.Record) bool, clearDeleted bool, ad
 		}
 		src := tx.mb.loc.MessagePath(old.UID)
 		dst := tx.mb.loc.MessagePath(nr.UID)
-		if err := placeFile(src, dst, true, time.Time{}); err != nil {
+		copied, err := placeFile(src, dst, true, time.Time{})
+		if err != nil {
 			return out, fmt.Errorf("unexpunge uid %d: %w", old.UID, err)
+		}
+		if copied {
+			tx.syncFiles = append(tx.syncFiles, fileToSync{path: dst})
 		}
 		tx.newFiles = append(tx.newFiles, dst)
 		tx.syncDirs[tx.mb.loc.Dir] = true

@@ -134,3 +134,5 @@ func (q *fakeQuota) Charge(root string, d Usage) error {
 }
 
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+func unixTime(s uint32) time.Time { return time.Unix(int64(s), 0) }

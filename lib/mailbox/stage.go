@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -36,21 +37,39 @@ func InfoFromMessage(m *message.Message) MessageInfo {
 }
 
 // Staged is a message written once to a partition's staging directory
-// (<partition>/stage.), fsynced, from which Append hard-links (or copies)
-// it into one or many mailboxes. Close removes the staged copies; the
+// (<partition>/stage.), from which Append hard-links (or copies) it into
+// one or many mailboxes. It is not fsynced when written: the first
+// transaction that places it syncs it together with the other new files
+// of that transaction (see Tx.Commit), and later transactions that link
+// the same inode find it clean. Close removes the staged copies; the
 // mailboxes keep their links.
 type Staged struct {
-	Size  int64
-	GUID  [20]byte
-	name  string
-	first string
-	paths map[string]string // stage dir -> staged file there
+	Size   int64
+	GUID   [20]byte
+	name   string
+	first  string
+	mu     sync.Mutex
+	paths  map[string]string // stage dir -> staged file there
+	synced map[string]bool   // staged files known to be on disk
+}
+
+// isSynced reports whether a staged file is known to be on disk.
+func (s *Staged) isSynced(p string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.synced[p]
+}
+
+func (s *Staged) markSynced(p string) {
+	s.mu.Lock()
+	s.synced[p] = true
+	s.mu.Unlock()
 }
 
 var stageSeq atomic.Uint64
 
 // Stage copies r into a new file of stageDir (created if missing),
-// computing the size and SHA-1 (the GUID) on the way, and fsyncs it.
+// computing the size and SHA-1 (the GUID) on the way.
 func Stage(stageDir string, r io.Reader) (*Staged, error) {
 	if err := os.MkdirAll(stageDir, 0o755); err != nil {
 		return nil, fmt.Errorf("stage directory: %w", err)
@@ -63,9 +82,6 @@ func Stage(stageDir string, r io.Reader) (*Staged, error) {
 	}
 	h := sha1.New()
 	n, err := io.Copy(io.MultiWriter(f, h), r)
-	if err == nil {
-		err = f.Sync()
-	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -73,7 +89,7 @@ func Stage(stageDir string, r io.Reader) (*Staged, error) {
 		os.Remove(path)
 		return nil, fmt.Errorf("stage %s: %w", path, err)
 	}
-	s := &Staged{Size: n, name: name, first: path, paths: map[string]string{filepath.Clean(stageDir): path}}
+	s := &Staged{Size: n, name: name, first: path, paths: map[string]string{filepath.Clean(stageDir): path}, synced: map[string]bool{}}
 	copy(s.GUID[:], h.Sum(nil))
 	return s, nil
 }
@@ -105,6 +121,8 @@ func (s *Staged) pathFor(stageDir string) (string, error) {
 	if stageDir == "" {
 		return s.first, nil
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	stageDir = filepath.Clean(stageDir)
 	if p, ok := s.paths[stageDir]; ok {
 		return p, nil
@@ -113,7 +131,7 @@ func (s *Staged) pathFor(stageDir string) (string, error) {
 		return "", err
 	}
 	p := filepath.Join(stageDir, s.name)
-	if err := copyFileSync(s.first, p); err != nil {
+	if err := copyFile(s.first, p, false); err != nil {
 		return "", err
 	}
 	s.paths[stageDir] = p
@@ -122,6 +140,8 @@ func (s *Staged) pathFor(stageDir string) (string, error) {
 
 // Close removes the staged files.
 func (s *Staged) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	var first error
 	for _, p := range s.paths {
 		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) && first == nil {
@@ -132,8 +152,8 @@ func (s *Staged) Close() error {
 	return first
 }
 
-// copyFileSync copies src to a new file dst and fsyncs it.
-func copyFileSync(src, dst string) error {
+// copyFile copies src to a new file dst, fsynced if sync.
+func copyFile(src, dst string, sync bool) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
@@ -144,7 +164,7 @@ func copyFileSync(src, dst string) error {
 		return err
 	}
 	_, err = io.Copy(out, in)
-	if err == nil {
+	if err == nil && sync {
 		err = out.Sync()
 	}
 	if cerr := out.Close(); err == nil {
@@ -158,9 +178,10 @@ func copyFileSync(src, dst string) error {
 }
 
 // placeFile puts src at dst: a hard link when link is set and possible
-// (same file system), else a copy that is fsynced. Mtime is set to
-// mtime (Cyrus keeps internaldate in the file's mtime).
-func placeFile(src, dst string, link bool, mtime time.Time) error {
+// (same file system), else a copy (not fsynced: the caller syncs it).
+// Mtime is set to mtime (Cyrus keeps internaldate in the file's mtime).
+// copied tells whether dst is a new inode.
+func placeFile(src, dst string, link bool, mtime time.Time) (copied bool, err error) {
 	os.Remove(dst) // a leftover of a crashed append with the same UID
 	placed := false
 	if link {
@@ -168,20 +189,20 @@ func placeFile(src, dst string, link bool, mtime time.Time) error {
 		if err == nil {
 			placed = true
 		} else if !errors.Is(err, unix.EXDEV) && !errors.Is(err, unix.EPERM) && !errors.Is(err, unix.EMLINK) {
-			return fmt.Errorf("link %s to %s: %w", src, dst, err)
+			return false, fmt.Errorf("link %s to %s: %w", src, dst, err)
 		}
 	}
 	if !placed {
-		if err := copyFileSync(src, dst); err != nil {
-			return err
+		if err := copyFile(src, dst, false); err != nil {
+			return false, err
 		}
 	}
 	if !mtime.IsZero() {
 		if err := os.Chtimes(dst, mtime, mtime); err != nil {
-			return err
+			return !placed, err
 		}
 	}
-	return nil
+	return !placed, nil
 }
 
 // checkInfo validates what a parser produced before it goes on disk.

@@ -36,8 +36,9 @@ type Tx struct {
 	cacheBuf   []byte
 	cacheReady bool
 
-	newFiles []string        // message files created (removed on abort)
-	syncDirs map[string]bool // data directories to fsync at commit
+	newFiles  []string        // message files created (removed on abort)
+	syncDirs  map[string]bool // data directories to fsync at commit
+	syncFiles []fileToSync    // new message files not known to be on disk
 
 	modseqDirty bool
 	lastUpdated uint32
@@ -456,13 +457,8 @@ func (tx *Tx) commit() error {
 	if tx.appended > 0 {
 		tx.h.LastAppendDate = mb.opts.nowUnix()
 	}
-	for dir := range tx.syncDirs {
-		if dir == mb.loc.MetaDir {
-			continue // synced below, after the header rename
-		}
-		if err := fsyncDir(dir); err != nil {
-			return err
-		}
+	if err := tx.syncNewFiles(); err != nil {
+		return err
 	}
 	crashPoint("commit:after-dirsync")
 	if len(tx.cacheBuf) > 0 {
@@ -545,6 +541,73 @@ func (tx *Tx) commit() error {
 	// the handle now knows the new state
 	if err := mb.loadState(tx.f); err != nil {
 		return err
+	}
+	return nil
+}
+
+// fileToSync is a new message file that must reach the disk before the
+// index says it is there.
+type fileToSync struct {
+	path       string
+	staged     *Staged // when it is a link to this staged file
+	stagedPath string
+}
+
+// syncfsThreshold is how many unsynced files make one syncfs(2) of the
+// data file system cheaper than an fsync per file (measured: 50 new
+// small files, 20-150 ms of fsyncs, 2 ms of syncfs).
+const syncfsThreshold = 4
+
+// syncNewFiles makes the transaction's new message files and their
+// directory entries durable: an fsync per file and per directory, or for
+// a batch one syncfs(2) of the file system, which writes every dirty
+// inode and directory of it at once (the batched fsync of DESIGN.md §4).
+func (tx *Tx) syncNewFiles() error {
+	dirs := make([]string, 0, len(tx.syncDirs))
+	for dir := range tx.syncDirs {
+		if dir != tx.mb.loc.MetaDir || dir == tx.mb.loc.Dir {
+			dirs = append(dirs, dir)
+		}
+	}
+	if len(tx.syncFiles) >= syncfsThreshold {
+		d, err := os.Open(tx.mb.loc.Dir)
+		if err != nil {
+			return err
+		}
+		err = unix.Syncfs(int(d.Fd()))
+		d.Close()
+		if err != nil {
+			return fmt.Errorf("syncfs %s: %w", tx.mb.loc.Dir, err)
+		}
+	} else {
+		for _, f := range tx.syncFiles {
+			if err := fsyncFile(f.path); err != nil {
+				return err
+			}
+		}
+		for _, dir := range dirs {
+			if err := fsyncDir(dir); err != nil {
+				return err
+			}
+		}
+	}
+	for _, f := range tx.syncFiles {
+		if f.staged != nil {
+			f.staged.markSynced(f.stagedPath)
+		}
+	}
+	tx.syncFiles = nil
+	return nil
+}
+
+func fsyncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("fsync %s: %w", path, err)
 	}
 	return nil
 }

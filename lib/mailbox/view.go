@@ -187,6 +187,13 @@ func (m *indexMap) same2(o *indexMap) bool { return m.dev == o.dev && m.ino == o
 
 // loadNew adds records from recno on that are not expunged.
 func (v *View) loadNew(h *index.Header, from uint32, ch *Changes) error {
+	if from <= h.NumRecords {
+		if need := len(v.msgs) + int(h.NumRecords-from+1); need > cap(v.msgs) {
+			nm := make([]Msg, len(v.msgs), need+need/8)
+			copy(nm, v.msgs)
+			v.msgs = nm
+		}
+	}
 	for recno := from; recno <= h.NumRecords; recno++ {
 		raw := v.m.raw(h, recno)
 		r, err := v.parse(h, recno, raw)
