@@ -63,6 +63,14 @@ func buildCyrusDump(t *testing.T) (bin, conf string) {
 	if out, err := exec.Command(cc, args...).CombinedOutput(); err != nil {
 		t.Skipf("cannot build cyrusdump: %v\n%s", err, out)
 	}
+	// The library must be able to start here (cyrus_init switches to
+	// the cyrus user when run as root, and refuses some others).
+	probe := filepath.Join(dir, "probe.eml")
+	os.WriteFile(probe, []byte("Subject: probe\r\n\r\nx\r\n"), 0o644)
+	conf = writeConf(t, dir, configVariants[0])
+	if out, err := exec.Command(bin, conf, probe).CombinedOutput(); err != nil {
+		t.Skipf("cyrusdump cannot run here: %v\n%s", err, out)
+	}
 	return bin, dir
 }
 
