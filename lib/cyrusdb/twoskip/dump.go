@@ -26,7 +26,7 @@ func (d *DB) Dump(w io.Writer, level int) (err error) {
 	off := uint64(dummyOffset)
 	for off < h.currentSize {
 		fmt.Fprintf(bw, "%08X ", off)
-		if off+8 <= d.size && bytes.Equal(d.m[off:off+8], blank) {
+		if b, _ := d.bytesAt(off, 8); bytes.Equal(b, blank) {
 			fmt.Fprintf(bw, "BLANK\n")
 			off += 8
 			continue
@@ -34,7 +34,7 @@ func (d *DB) Dump(w io.Writer, level int) (err error) {
 		r, err := d.readRecord(off)
 		if err != nil {
 			if r.keyOff != 0 {
-				fmt.Fprintf(bw, "ERROR [HEADCRC %08X %08X]\n", r.crcHead, crc(d.m[r.off:r.keyOff-8]))
+				fmt.Fprintf(bw, "ERROR [HEADCRC %08X %08X]\n", r.crcHead, crc(d.at(r.off)[:r.keyOff-8-r.off]))
 			} else {
 				fmt.Fprintf(bw, "ERROR\n")
 			}
@@ -42,7 +42,7 @@ func (d *DB) Dump(w io.Writer, level int) (err error) {
 		}
 		if d.checkTail(&r) != nil {
 			fmt.Fprintf(bw, "ERROR [TAILCRC %08X %08X] ", r.crcTail,
-				crc(d.m[r.keyOff:r.keyOff+roundup8(r.keylen+r.vallen)]))
+				crc(d.at(r.keyOff)[:roundup8(r.keylen+r.vallen)]))
 		}
 		switch r.typ {
 		case typeDelete:

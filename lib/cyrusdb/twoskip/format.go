@@ -38,7 +38,49 @@ var blank = []byte(" BLANK\x07\xa0")
 
 var be = binary.BigEndian
 
-func crc(b []byte) uint32 { return crc32.ChecksumIEEE(b) }
+// crc is the CRC-32 (IEEE) of b, as zlib's crc32 that Cyrus uses. The
+// standard library's CLMUL code is used from 64 bytes on; below that it
+// falls back to a slicing-by-8 loop that ends byte by byte, slower than
+// this one on what we mostly hash: record heads and key+value tails,
+// multiples of 8 bytes shorter than 64.
+func crc(b []byte) uint32 {
+	if len(b) >= 64 {
+		return crc32.ChecksumIEEE(b)
+	}
+	t := &crcTable
+	c := ^uint32(0)
+	for len(b) >= 8 {
+		c ^= binary.LittleEndian.Uint32(b)
+		c = t[0][b[7]] ^ t[1][b[6]] ^ t[2][b[5]] ^ t[3][b[4]] ^
+			t[4][c>>24] ^ t[5][c>>16&0xFF] ^ t[6][c>>8&0xFF] ^ t[7][c&0xFF]
+		b = b[8:]
+	}
+	for _, x := range b {
+		c = t[0][byte(c)^x] ^ c>>8
+	}
+	return ^c
+}
+
+// crcTable is the slicing-by-8 table of the reflected IEEE polynomial.
+var crcTable = func() (t [8][256]uint32) {
+	for i := range 256 {
+		c := uint32(i)
+		for range 8 {
+			if c&1 != 0 {
+				c = c>>1 ^ crc32.IEEE
+			} else {
+				c >>= 1
+			}
+		}
+		t[0][i] = c
+	}
+	for k := 1; k < 8; k++ {
+		for i := range 256 {
+			t[k][i] = t[k-1][i]>>8 ^ t[0][t[k-1][i]&0xFF]
+		}
+	}
+	return t
+}()
 
 type header struct {
 	version     uint32
@@ -49,8 +91,8 @@ type header struct {
 	currentSize uint64
 }
 
-func (h *header) encode() []byte {
-	b := make([]byte, headerSize)
+// encode writes the header into b (headerSize bytes) with its CRC.
+func (h *header) encode(b []byte) {
 	copy(b, cyrusdb.MagicTwoskip)
 	be.PutUint32(b[offVersion:], h.version)
 	be.PutUint64(b[offGeneration:], h.generation)
@@ -59,7 +101,6 @@ func (h *header) encode() []byte {
 	be.PutUint64(b[offCurrentSize:], h.currentSize)
 	be.PutUint32(b[offFlags:], h.flags)
 	be.PutUint32(b[offCRC:], crc(b[:offCRC]))
-	return b
 }
 
 // record is one parsed record. Its pointers are read live from the file
@@ -92,10 +133,13 @@ func headLen(level uint8, keylen, vallen uint64) uint64 {
 	return n + 8*(uint64(level)+1) + 8
 }
 
-// encodeHead builds a record head with its crc32_head; crcTail is stored
-// as given.
-func encodeHead(typ byte, level uint8, keylen, vallen uint64, ptrs []uint64, crcTail uint32) []byte {
-	b := make([]byte, headLen(level, keylen, vallen))
+// maxHeadLen is the largest record head: 64-bit key and value lengths
+// and maxLevel+1 pointers.
+const maxHeadLen = 8 + 16 + 8*(maxLevel+1) + 8
+
+// putHead fills b (headLen bytes) with a record head and its crc32_head;
+// crcTail is stored as given. Missing pointers are zero.
+func putHead(b []byte, typ byte, level uint8, keylen, vallen uint64, ptrs []uint64, crcTail uint32) {
 	b[0] = typ
 	b[1] = level
 	n := 8
@@ -123,5 +167,4 @@ func encodeHead(typ byte, level uint8, keylen, vallen uint64, ptrs []uint64, crc
 	}
 	be.PutUint32(b[n:], crc(b[:n]))
 	be.PutUint32(b[n+4:], crcTail)
-	return b
 }

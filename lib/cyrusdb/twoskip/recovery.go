@@ -94,12 +94,12 @@ func (d *DB) recovery1() (int, error) {
 				if err != nil {
 					return 0, err
 				}
-				p := d.ptrs(&fr)
-				if i >= len(p) {
+				if i > int(fr.level) {
 					return 0, d.corrupt(fr.off, "level mismatch in linkage")
 				}
-				p[i] = r.off
-				if err := d.rewriteRecord(&fr, p); err != nil {
+				h := d.editHead(&fr)
+				be.PutUint64(fr.slot(h, i), r.off)
+				if err := d.saveHead(&fr, h); err != nil {
 					return 0, err
 				}
 				changed++
@@ -120,9 +120,12 @@ func (d *DB) recovery1() (int, error) {
 			if err != nil {
 				return 0, err
 			}
-			p := d.ptrs(&fr)
-			p[i] = 0
-			if err := d.rewriteRecord(&fr, p); err != nil {
+			if i > int(fr.level) {
+				return 0, d.corrupt(fr.off, "level mismatch in linkage")
+			}
+			h := d.editHead(&fr)
+			be.PutUint64(fr.slot(h, i), 0)
+			if err := d.saveHead(&fr, h); err != nil {
 				return 0, err
 			}
 			changed++
@@ -145,19 +148,20 @@ func (d *DB) recovery1() (int, error) {
 
 // fixLevel0 zeroes level-0 slots that point into uncommitted data.
 func (d *DB) fixLevel0(r *record, changed *int) error {
-	p := d.ptrs(r)
-	dirty := false
-	for i := 0; i < 2 && i < len(p); i++ {
-		if p[i] >= d.end {
-			p[i] = 0
-			dirty = true
+	var h []byte
+	for i := 0; i < 2 && i <= int(r.level); i++ {
+		if d.ptr(r, i) >= d.end {
+			if h == nil {
+				h = d.editHead(r)
+			}
+			be.PutUint64(r.slot(h, i), 0)
 		}
 	}
-	if !dirty {
+	if h == nil {
 		return nil
 	}
 	*changed++
-	return d.rewriteRecord(r, p)
+	return d.saveHead(r, h)
 }
 
 // recovery2 rebuilds the database from scratch when the links cannot be
@@ -192,7 +196,7 @@ func (d *DB) recovery2() error {
 	dirty := false
 	off := uint64(dummyOffset)
 	for off+8 <= d.size {
-		if bytes.Equal(d.m[off:off+8], blank) {
+		if b, _ := d.bytesAt(off, 8); bytes.Equal(b, blank) {
 			off += 8
 			continue
 		}
@@ -247,7 +251,7 @@ func (d *DB) copyCommit(nd *DB, c *record) error {
 	nd.txn = &txn{d: nd, write: true}
 	err := func() error {
 		for off := start; off < c.off; {
-			if off+8 <= d.size && bytes.Equal(d.m[off:off+8], blank) {
+			if b, _ := d.bytesAt(off, 8); bytes.Equal(b, blank) {
 				off += 8
 				continue
 			}
@@ -343,7 +347,11 @@ func (d *DB) adoptReplacement() error {
 	if err != nil {
 		return err
 	}
-	d.f = f
+	if err := d.setFile(f); err != nil {
+		f.Close()
+		d.setFile(nil)
+		return err
+	}
 	lockfile.Unlock(f)
 	d.loc.valid = false
 	if mode == readLocked {

@@ -34,30 +34,33 @@ func (d *DB) getloc(r *record, level int) uint64 {
 	return p1
 }
 
-// setloc sets logical level `level` of ptrs to off. For level 0 it
-// overwrites the slot already written in this transaction, else the
-// older (smaller) one, so the other slot keeps the committed successor.
-func (d *DB) setloc(ptrs []uint64, level int, off uint64) {
+// setloc sets logical level `level` of r's head h (from editHead) to
+// off. For level 0 it overwrites the slot already written in this
+// transaction, else the older (smaller) one, so the other slot keeps the
+// committed successor.
+func (d *DB) setloc(r *record, h []byte, level int, off uint64) {
 	if level > 0 {
-		ptrs[level+1] = off
+		be.PutUint64(r.slot(h, level+1), off)
 		return
 	}
+	s0, s1 := r.slot(h, 0), r.slot(h, 1)
+	p0, p1 := be.Uint64(s0), be.Uint64(s1)
 	cs := d.hdr.currentSize
 	switch {
-	case ptrs[0] >= cs:
-		ptrs[0] = off
-	case ptrs[1] >= cs:
-		ptrs[1] = off
-	case ptrs[1] > ptrs[0]:
-		ptrs[0] = off
+	case p0 >= cs:
+		be.PutUint64(s0, off)
+	case p1 >= cs:
+		be.PutUint64(s1, off)
+	case p1 > p0:
+		be.PutUint64(s0, off)
 	default:
-		ptrs[1] = off
+		be.PutUint64(s1, off)
 	}
 }
 
 // maxSteps bounds pointer chasing so that a corrupt file with a pointer
 // cycle ends in an error rather than a hang.
-func (d *DB) maxSteps() int { return int(d.size/8) + 64 }
+func (d *DB) maxSteps() int { return int(d.limit()/8) + 64 }
 
 // relocate finds d.loc.key from the DUMMY down (Cyrus relocate).
 func (d *DB) relocate() error {
@@ -132,16 +135,61 @@ func (d *DB) relocate() error {
 	return nil
 }
 
-// findLoc positions d.loc at key, reusing the current position when
-// nothing changed since it was found.
+// findLoc positions d.loc at key. Like Cyrus's find_loc it reuses the
+// current position when nothing was written since it was found: the same
+// key costs nothing, and the key just after it (iteration, checkpoint,
+// sorted batch inserts) costs one record read instead of a descent.
 func (d *DB) findLoc(key []byte) error {
 	l := &d.loc
-	if l.valid && l.exact && len(key) > 0 && l.end == d.end && l.gen == d.hdr.generation &&
-		string(l.key) == string(key) {
+	if !l.valid || len(key) == 0 || l.end != d.end || l.gen != d.hdr.generation || l.rec.off == 0 {
+		l.key = append(l.key[:0], key...)
+		return d.relocate()
+	}
+	cmp := d.cmp(d.key(&l.rec), key)
+	if cmp == 0 && l.exact {
+		if string(l.key) != string(key) {
+			l.key = append(l.key[:0], key...)
+		}
 		return nil
 	}
 	l.key = append(l.key[:0], key...)
-	return d.relocate()
+	if cmp >= 0 {
+		// Going back: the back pointers are no use.
+		return d.relocate()
+	}
+	// key sorts after the current record: is it right after it?
+	next, err := d.readSkipDelete(l.fwd[0])
+	if err != nil {
+		l.valid = false
+		return err
+	}
+	if next.off != 0 {
+		cmp = d.cmp(d.key(&next), key)
+		if cmp < 0 {
+			return d.relocate() // further on: search
+		}
+	}
+	for i := 0; i < int(l.rec.level); i++ {
+		l.back[i] = l.rec.off
+	}
+	if next.off == 0 || cmp > 0 {
+		// In the gap between l.rec and next. fwd already holds
+		// l.rec's own pointers below its level (whether l.rec was
+		// found exactly or as the record before a gap), and the higher
+		// ones lead past next.
+		l.exact = false
+		return nil
+	}
+	l.exact = true
+	l.rec = next
+	for i := 0; i < int(next.level); i++ {
+		l.fwd[i] = d.getloc(&next, i)
+	}
+	if err := d.checkTail(&next); err != nil {
+		l.valid = false
+		return err
+	}
+	return nil
 }
 
 // advance moves d.loc to the next record (Cyrus advance_loc). At the end
@@ -191,11 +239,11 @@ func (d *DB) stitch(maxlevel int, newoff uint64) error {
 		if int(r.level) <= level || (r.typ != typeRecord && r.typ != typeDummy) {
 			return d.corrupt(r.off, "back pointer at level %d names a record of level %d", level, r.level)
 		}
-		ptrs := d.ptrs(&r)
+		h := d.editHead(&r)
 		for i := level; i < maxlevel && i < int(r.level); i++ {
-			d.setloc(ptrs, i, l.fwd[i])
+			d.setloc(&r, h, i, l.fwd[i])
 		}
-		if err := d.rewriteRecord(&r, ptrs); err != nil {
+		if err := d.saveHead(&r, h); err != nil {
 			return err
 		}
 		level = int(r.level)
@@ -221,15 +269,14 @@ func (d *DB) storeHere(val []byte) error {
 		d.hdr.numRecords--
 	}
 	nl := d.newLevel()
-	ptrs := make([]uint64, int(nl)+1)
+	var ptrs [maxLevel + 1]uint64
 	for i := 0; i < int(nl); i++ {
 		ptrs[i+1] = l.fwd[i]
 	}
 	if int(nl) > level {
 		level = int(nl)
 	}
-	key := append([]byte(nil), l.key...)
-	off, err := d.appendRecord(typeRecord, nl, ptrs, key, val)
+	off, err := d.appendRecord(typeRecord, nl, ptrs[:nl+1], l.key, val)
 	if err != nil {
 		return err
 	}
@@ -254,7 +301,8 @@ func (d *DB) deleteHere() error {
 	if err != nil {
 		return err
 	}
-	off, err := d.appendRecord(typeDelete, 0, []uint64{next.off}, nil, nil)
+	ptrs := [1]uint64{next.off}
+	off, err := d.appendRecord(typeDelete, 0, ptrs[:], nil, nil)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -372,4 +373,22 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(ks)
 	return ks
+}
+
+// The short-input CRC loop agrees with hash/crc32 at every length and
+// alignment that matters.
+func TestCRC(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	buf := make([]byte, 300)
+	for i := range buf {
+		buf[i] = byte(r.Uint32())
+	}
+	for off := 0; off < 8; off++ {
+		for n := 0; off+n <= len(buf); n++ {
+			b := buf[off : off+n]
+			if got, want := crc(b), crc32.ChecksumIEEE(b); got != want {
+				t.Fatalf("crc of %d bytes at %d = %08X, want %08X", n, off, got, want)
+			}
+		}
+	}
 }

@@ -120,7 +120,10 @@ func (t *txn) ForeachFrom(prefix, after []byte, fn func(k, v []byte) error) (err
 			return d.corrupt(d.loc.rec.off, "keys out of order")
 		}
 		prev = append(prev[:0], k...)
-		if err := fn(k, d.val(&d.loc.rec)); err != nil {
+		d.iterating++
+		err := fn(k, d.val(&d.loc.rec))
+		d.iterating--
+		if err != nil {
 			return err
 		}
 		// The callback may have written through this transaction.
@@ -189,15 +192,21 @@ func (t *txn) Abort() (err error) {
 	return d.abortTxn()
 }
 
-// commitTxn appends the COMMIT record, syncs, then writes the header with
-// the new current_size and DIRTY clear, and syncs again.
+// commitTxn appends the COMMIT record, writes what the append buffer
+// holds, syncs, then writes the header with the new current_size and
+// DIRTY clear, and syncs again.
 func (d *DB) commitTxn() error {
 	if d.hdr.flags&flagDirty == 0 || !d.txn.write {
 		return nil
 	}
-	if _, err := d.appendRecord(typeCommit, 0, []uint64{d.hdr.currentSize}, nil, nil); err != nil {
+	ptrs := [1]uint64{d.hdr.currentSize}
+	if _, err := d.appendRecord(typeCommit, 0, ptrs[:], nil, nil); err != nil {
 		return err
 	}
+	if err := d.flush(); err != nil {
+		return err
+	}
+	d.dropBuffer()
 	if err := d.sync(); err != nil {
 		return err
 	}
@@ -206,10 +215,12 @@ func (d *DB) commitTxn() error {
 	return d.commitHeader()
 }
 
-// abortTxn forgets everything after current_size (recovery truncates it)
-// and releases the lock.
+// abortTxn forgets everything after current_size (the unwritten appends
+// at once, the written ones by recovery, which truncates them) and
+// releases the lock.
 func (d *DB) abortTxn() error {
 	d.txn = nil
+	d.dropBuffer()
 	d.end = d.hdr.currentSize
 	var err error
 	if d.lock == writeLocked {
