@@ -46,12 +46,15 @@
 //
 // # Durability
 //
-// Commit writes in this order: data directories of new message files
-// fsynced (each file was fsynced when staged, or when copied), new cache
-// entries appended and cyrus.cache fsynced, quota charged, annotations
-// committed, cyrus.header rewritten through cyrus.header.NEW + fsync +
-// rename + directory fsync, changed and appended records written, the
-// index header written, cyrus.index fsynced. Appended records only count
+// Commit writes in this order: the new message files and their directory
+// entries made durable (an fsync per file and directory, or for four
+// files and more one syncfs(2) of the data file system: the fsyncs of a
+// batch are shared; a staged file is synced by the first transaction
+// that places it), new cache entries appended and cyrus.cache fsynced,
+// quota charged, annotations committed, cyrus.header rewritten through
+// cyrus.header.NEW + fsync + rename + directory fsync, changed and
+// appended records written, the index header written, cyrus.index
+// fsynced. Appended records only count
 // once the header that includes them is written, so a crash before the
 // end of Commit loses the appends of that transaction and nothing else;
 // Commit returning nil means every message is on disk (the OK to APPEND,

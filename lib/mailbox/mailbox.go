@@ -148,6 +148,11 @@ func (mb *Mailbox) openFlag() int {
 // rlock takes the shared index lock (following a repack's rename to the
 // new file) and loads the header state.
 func (mb *Mailbox) rlock() error {
+	if mb.tx != nil {
+		// our own transaction holds the exclusive lock through another
+		// descriptor: a shared lock here would wait for ourselves
+		return ErrTxOpen
+	}
 	path := mb.loc.indexPath()
 	var f *os.File
 	var err error

@@ -166,6 +166,27 @@ func TestAppendFlagsExpungeRepack(t *testing.T) {
 	}
 }
 
+func TestNoSelfDeadlock(t *testing.T) {
+	mb, _ := newTestMailbox(t)
+	appendN(t, mb, 1, 1)
+	v, _ := mb.NewView()
+	defer v.Close()
+	tx, _ := mb.Begin()
+	if _, err := v.Refresh(); !errors.Is(err, ErrTxOpen) {
+		t.Fatalf("refresh inside a transaction: %v", err)
+	}
+	if _, err := v.Record(1); err != nil {
+		t.Fatalf("record inside a transaction: %v", err)
+	}
+	if _, err := mb.Begin(); !errors.Is(err, ErrTxOpen) {
+		t.Fatalf("second begin: %v", err)
+	}
+	tx.Commit()
+	if _, err := v.Refresh(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestAbortRemovesFiles(t *testing.T) {
 	mb, loc := newTestMailbox(t)
 	tx, _ := mb.Begin()

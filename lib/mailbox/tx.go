@@ -47,10 +47,10 @@ type Tx struct {
 	usageBefore  Usage
 	quotaPending Usage
 
-	annots     []annotWrite // buffered cyrus.annotations writes
-	annotReady bool
+	annots []annotWrite // buffered cyrus.annotations writes
 
-	done bool
+	headerWritten bool // the final index header write was attempted
+	done          bool
 }
 
 // Begin starts a write transaction. It waits for the owner's namespace
@@ -443,7 +443,11 @@ func (tx *Tx) Commit() error {
 	}
 	err := tx.commit()
 	if err != nil {
-		// roll the handle back to what is on disk
+		if tx.headerWritten {
+			// the new header may be visible already (only its fsync
+			// failed): the message files must stay
+			tx.newFiles = nil
+		}
 		tx.Abort()
 		tx.mb.hdr = tx.old
 		return err
@@ -531,6 +535,7 @@ func (tx *Tx) commit() error {
 		}
 	}
 	crashPoint("commit:after-records")
+	tx.headerWritten = true
 	if _, err := tx.f.WriteAt(tx.h.Bytes(), 0); err != nil {
 		return fmt.Errorf("write %s header: %w", mb.loc.indexPath(), err)
 	}

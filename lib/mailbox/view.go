@@ -342,7 +342,7 @@ func (v *View) Record(seq uint32) (r index.Record, err error) {
 		return r, fmt.Errorf("uid %d: %w", mg.UID, ErrExpunged)
 	}
 	r, err = v.m.record(&v.hdr, mg.RecNo)
-	if err != nil && errors.Is(err, ErrCorrupt) {
+	if err != nil && errors.Is(err, ErrCorrupt) && v.mb.tx == nil {
 		// maybe torn by a concurrent rewrite: retry under the lock
 		if lerr := v.mb.rlock(); lerr != nil {
 			return r, lerr
@@ -373,7 +373,7 @@ func (v *View) cacheEntry(r *index.Record) (index.CacheEntry, error) {
 	m := v.m
 	if m.cache == nil {
 		rollForward := v.mb.m == m
-		if rollForward {
+		if rollForward && v.mb.tx == nil {
 			if err := v.mb.rlock(); err != nil {
 				return index.CacheEntry{}, err
 			}

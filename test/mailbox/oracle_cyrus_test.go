@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"gyrus/lib/idle"
 	"gyrus/lib/mailbox"
 	"gyrus/lib/mailbox/index"
 )
@@ -62,6 +63,27 @@ func (o *oracle) lmtpDeliver(t *testing.T, rcpt string, msgs [][]byte) {
 }
 
 func testCyrusToGyrus(t *testing.T, o *oracle) {
+	loc := o.location("user.alice")
+	// a Gyrus process is told at once when real Cyrus changes a mailbox
+	w, err := idle.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	sub, err := w.Subscribe(loc.IndexPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	o.lmtpDeliver(t, "alice", [][]byte{[]byte("Subject: ping\r\nMessage-ID: <ping@x>\r\n\r\nping\r\n")})
+	select {
+	case <-sub.C:
+		t.Logf("woken %v after the start of a real Cyrus LMTP delivery", time.Since(start))
+	case <-time.After(time.Second):
+		t.Error("no wake-up within a second of a real Cyrus delivery")
+	}
+	sub.Close()
+
 	msgs := corpus()
 	all := append([][]byte{}, msgs...)
 	for _, m := range msgs { // new Message-IDs, or lmtpd drops them as duplicates
@@ -71,16 +93,15 @@ func testCyrusToGyrus(t *testing.T, o *oracle) {
 	c := o.dial("alice", "alicepw")
 	c.must("ENABLE CONDSTORE")
 	c.must("SELECT INBOX")
-	c.must(`STORE 1:3 +FLAGS (\Flagged Junk)`)
-	c.must(`STORE 2,4,6 +FLAGS (\Seen $Label1)`)
-	c.must(`STORE 5,7 +FLAGS (\Deleted)`)
-	c.must(`STORE 8 +FLAGS (\Answered \Draft NonJunk)`)
-	c.must(`STORE 3 -FLAGS (Junk)`)
-	c.must(`STORE 2 ANNOTATION (/comment (value.priv "mine" value.shared "everyone's"))`)
-	c.must(`STORE 9 ANNOTATION (/comment (value.shared "9"))`)
+	c.must(`STORE 2:4 +FLAGS (\Flagged Junk)`)
+	c.must(`STORE 3,5,7 +FLAGS (\Seen $Label1)`)
+	c.must(`STORE 6,8 +FLAGS (\Deleted)`)
+	c.must(`STORE 9 +FLAGS (\Answered \Draft NonJunk)`)
+	c.must(`STORE 4 -FLAGS (Junk)`)
+	c.must(`STORE 3 ANNOTATION (/comment (value.priv "mine" value.shared "everyone's"))`)
+	c.must(`STORE 10 ANNOTATION (/comment (value.shared "9"))`)
 	c.must("EXPUNGE")
 
-	loc := o.location("user.alice")
 	// Cyrus is running and c still has INBOX selected
 	mb, err := mailbox.Open(loc, mailbox.DefaultOptions(), mailbox.ReadWrite)
 	if err != nil {
@@ -95,7 +116,7 @@ func testCyrusToGyrus(t *testing.T, o *oracle) {
 		t.Errorf("gyrus check of a cyrus mailbox: %v", p)
 	}
 	h := mb.Header()
-	if h.Exists != 8 || h.NumRecords != 10 || h.LastUID != 10 {
+	if h.Exists != 9 || h.NumRecords != 11 || h.LastUID != 11 {
 		t.Fatalf("header %+v", h)
 	}
 	// every record, flag, modseq, cache item as Cyrus reports them
@@ -150,7 +171,7 @@ func testCyrusToGyrus(t *testing.T, o *oracle) {
 	o.chownCyrus()
 	u := c.must("NOOP")
 	joined := string(bytes.Join(u, nil))
-	if !strings.Contains(joined, "* 9 EXISTS") || !regexp.MustCompile(`\* 1 FETCH \(FLAGS \([^)]*\\Seen`).MatchString(joined) {
+	if !strings.Contains(joined, "* 10 EXISTS") || !regexp.MustCompile(`\* 1 FETCH \(FLAGS \([^)]*\\Seen`).MatchString(joined) {
 		t.Errorf("cyrus session did not see gyrus's changes: %q", joined)
 	}
 	resp := c.must("UID FETCH %d (UID MODSEQ FLAGS ENVELOPE)", r.UID)
