@@ -1,0 +1,403 @@
+package search
+
+import (
+	"bytes"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"gyrus/lib/charset"
+	"gyrus/lib/imapwire"
+	"gyrus/lib/mailbox/index"
+	"gyrus/lib/message"
+)
+
+// msg is one message being evaluated: what has been read of it so far.
+// Nothing is read before a key needs it.
+type msg struct {
+	s     *searcher
+	seq   uint32
+	rec   index.Record
+	cache *index.CacheEntry
+	// cacheErr: the cache entry could not be read (keys needing it fail)
+	cacheErr bool
+	file     *os.File
+	fileErr  bool
+	tree     *message.SectionTree
+	treeErr  bool
+	hdr      []byte // top-level header block (raw), read on demand
+	hdrDone  bool
+}
+
+type searcher struct {
+	src   Source
+	opt   *Options
+	flags charset.Flags
+	root  *node
+}
+
+func (m *msg) close() {
+	if m.file != nil {
+		m.file.Close()
+		m.file = nil
+	}
+}
+
+func (m *msg) cacheEntry() *index.CacheEntry {
+	if m.cache == nil && !m.cacheErr {
+		ce, err := m.s.src.Cache(m.seq)
+		if err != nil {
+			m.cacheErr = true
+			return nil
+		}
+		m.cache = &ce
+	}
+	return m.cache
+}
+
+func (m *msg) item(n int) []byte {
+	ce := m.cacheEntry()
+	if ce == nil {
+		return nil
+	}
+	return ce.Item(n)
+}
+
+func (m *msg) open() *os.File {
+	if m.file == nil && !m.fileErr {
+		f, err := m.s.src.OpenMessage(m.seq)
+		if err != nil {
+			m.fileErr = true
+			return nil
+		}
+		m.file = f
+	}
+	return m.file
+}
+
+func (m *msg) sections() *message.SectionTree {
+	if m.tree == nil && !m.treeErr {
+		ce := m.cacheEntry()
+		if ce == nil {
+			m.treeErr = true
+			return nil
+		}
+		t, err := message.DecodeSectionMap(ce.Item(index.CacheBodyStructure), ce.Item(index.CacheSection), m.rec.Size)
+		if err != nil {
+			m.treeErr = true
+			return nil
+		}
+		m.tree = t
+	}
+	return m.tree
+}
+
+// readAt reads n bytes at off of the message file (nil on error).
+func (m *msg) readAt(off, n uint32) []byte {
+	f := m.open()
+	if f == nil {
+		return nil
+	}
+	b := make([]byte, n)
+	k, err := f.ReadAt(b, int64(off))
+	if err != nil && err != io.EOF {
+		return nil
+	}
+	return b[:k]
+}
+
+// header returns the top-level header block from the message file.
+func (m *msg) header() []byte {
+	if !m.hdrDone {
+		m.hdrDone = true
+		m.hdr = m.readAt(0, m.rec.HeaderSize)
+	}
+	return m.hdr
+}
+
+func (s *searcher) eval(n *node, m *msg) bool {
+	switch n.op {
+	case opTrue:
+		return true
+	case opFalse:
+		return false
+	case opAnd:
+		for _, k := range n.kids {
+			if !s.eval(k, m) {
+				return false
+			}
+		}
+		return true
+	case opOr:
+		for _, k := range n.kids {
+			if s.eval(k, m) {
+				return true
+			}
+		}
+		return false
+	case opNot:
+		return !s.eval(n.kids[0], m)
+	case opSeq:
+		return contains(n.set, m.seq)
+	case opUID:
+		return contains(n.set, m.rec.UID)
+	case opSysFlag:
+		return m.rec.SystemFlags&uint32(n.n) != 0
+	case opSeen:
+		if s.opt.Seen != nil {
+			return s.opt.Seen(m.seq, &m.rec)
+		}
+		return m.rec.SystemFlags&index.FlagSeen != 0
+	case opRecent:
+		return s.opt.Recent != nil && s.opt.Recent(m.seq, m.rec.UID)
+	case opKeyword:
+		return n.slot >= 0 && m.rec.HasUserFlag(n.slot)
+	case opInternal:
+		t := int64(m.rec.InternalDate)
+		return t >= n.lo && t < n.hi
+	case opSent:
+		t := int64(m.rec.SentDate)
+		return t >= n.lo && t < n.hi
+	case opSaved:
+		t := int64(m.rec.SaveDate)
+		if t == 0 {
+			t = int64(m.rec.InternalDate)
+		}
+		return t >= n.lo && t < n.hi
+	case opSizeGT:
+		return uint64(m.rec.Size) > n.n
+	case opSizeLT:
+		return uint64(m.rec.Size) < n.n
+	case opModSeq:
+		return m.rec.ModSeq >= n.n
+	case opEmailID:
+		return n.text == "M"+hex.EncodeToString(m.rec.GUID[:12])
+	case opThreadID:
+		return n.text == threadID(m.rec.CID)
+	case opCID:
+		return m.rec.CID == n.n
+	case opAddr:
+		b := m.item(n.item)
+		if bytes.Equal(b, []byte("NIL")) {
+			b = nil
+		}
+		return len(b) > 0 && charset.SearchString(n.pat, b, s.flags)
+	case opSubject:
+		b := m.item(index.CacheSubject)
+		if b == nil {
+			return false
+		}
+		subj, ok, err := message.DecodedSubject(b)
+		if err != nil || !ok || subj == "" {
+			return false
+		}
+		return charset.SearchString(n.pat, []byte(subj), s.flags)
+	case opMessageID:
+		b := m.item(index.CacheEnvelope)
+		if b == nil {
+			return false
+		}
+		env, err := message.ParseEnvelope(b)
+		if err != nil || env.MessageID == "" || env.MessageID == "NIL" {
+			return false
+		}
+		return charset.SearchString(n.pat, []byte(env.MessageID), s.flags)
+	case opHeader:
+		raw := s.field(m, n.names[0])
+		if len(raw) == 0 {
+			return false
+		}
+		dec := charset.DecodeHeader(raw, s.flags)
+		if n.text == "" {
+			// RFC 3501: an empty string matches messages that have the
+			// field (and whose decoded value is not empty, in Cyrus)
+			return len(dec) > 0
+		}
+		return charset.SearchString(n.pat, dec, s.flags)
+	case opRawField:
+		var raw []byte
+		for _, name := range n.names {
+			if raw = s.field(m, name); len(raw) > 0 {
+				if charset.SearchString(n.pat, raw, s.flags) {
+					return true
+				}
+				if n.names[0] == "X-Original-Delivered-To" {
+					return false // DELIVEREDTO tries the second only without the first
+				}
+			}
+		}
+		return false
+	case opBody:
+		return s.text(n, m)
+	case opContentType:
+		t := m.sections()
+		if t == nil {
+			return false
+		}
+		return matchTypes(n.pat, t.Root(), s.flags)
+	case opSpam:
+		raw := s.field(m, "X-Spam-score")
+		v := int64(int32(atof(string(raw))*100 + 0.5))
+		if n.ge {
+			return v >= n.lo
+		}
+		return v < n.lo
+	case opAnnotation:
+		if s.opt.Annotation == nil {
+			return false
+		}
+		for _, v := range s.opt.Annotation(m.rec.UID, n.text, n.attr) {
+			if annotMatch(n.value, v) {
+				return true
+			}
+		}
+		return false
+	}
+	return false
+}
+
+// threadID is "T" + the conversation id in hex; Cyrus without
+// conversations has cid 0, encoded "NIL".
+func threadID(cid uint64) string {
+	if cid == 0 {
+		return "TNIL"
+	}
+	return fmt.Sprintf("T%016x", cid)
+}
+
+// annotMatch is _search_annot_match: NIL matches NIL, empty matches
+// empty, otherwise a substring test.
+func annotMatch(want, v []byte) bool {
+	switch {
+	case want == nil:
+		return v == nil
+	case v == nil:
+		return false
+	case len(want) == 0:
+		return len(v) == 0
+	case len(v) == 0:
+		return false
+	}
+	return bytes.Contains(v, want)
+}
+
+// field is message_get_field(..., MESSAGE_RAW) for a header that is not
+// one of the cached items: the lines of that field from the cached
+// HEADERS item when Cyrus caches it, else from the message's header
+// block, with the first field name and colon removed.
+func (s *searcher) field(m *msg, name string) []byte {
+	var block []byte
+	if cachedHeader(name) {
+		block = m.item(index.CacheHeaders)
+	} else {
+		block = m.header()
+	}
+	raw := pruneHeader(block, name, s.opt.maxHeaderLines())
+	if len(raw) == 0 {
+		return nil
+	}
+	if i := bytes.IndexByte(raw, ':'); i >= 0 {
+		raw = raw[i+1:]
+	}
+	return raw
+}
+
+// pruneHeader is message_pruneheader() with one wanted name: the lines
+// (with their continuations) of the fields called name, in order. The
+// block is a C string: it ends at a NUL, and at a line starting with CR.
+func pruneHeader(block []byte, name string, maxLines int) []byte {
+	if i := bytes.IndexByte(block, 0); i >= 0 {
+		block = block[:i]
+	}
+	var out []byte
+	p, count := 0, 0
+	for p < len(block) && block[p] != '\r' {
+		colon := bytes.IndexByte(block[p:], ':')
+		good := colon == len(name) && strings.EqualFold(string(block[p:p+colon]), name)
+		next := p
+		for {
+			nl := bytes.IndexByte(block[next:], '\n')
+			if nl < 0 {
+				next = len(block)
+			} else {
+				next += nl + 1
+			}
+			if next >= len(block) || (block[next] != ' ' && block[next] != '\t') {
+				break
+			}
+		}
+		if good {
+			out = append(out, block[p:next]...)
+		}
+		p = next
+		if maxLines > 0 {
+			count++
+			if count > maxLines {
+				break
+			}
+		}
+	}
+	return out
+}
+
+// matchTypes is XCONTENTTYPE: each part's type, subtype and
+// type/subtype, multiparts and messages included.
+func matchTypes(p *charset.Pattern, part *message.Part, flags charset.Flags) bool {
+	if part == nil {
+		return false
+	}
+	for _, s := range []string{part.Type, part.Subtype, part.Type + "/" + part.Subtype} {
+		if charset.SearchString(p, []byte(s), flags) {
+			return true
+		}
+	}
+	for _, sub := range part.Parts {
+		if matchTypes(p, sub, flags) {
+			return true
+		}
+	}
+	return matchTypes(p, part.Sub, flags)
+}
+
+// text is BODY and TEXT (search_text_match over message_foreach_section):
+// every MIME header block (but the message's own for BODY) is searched
+// decoded, every TEXT part's content streamed through its transfer
+// encoding and charset; other parts are not searched, message/rfc822
+// parts are entered.
+func (s *searcher) text(n *node, m *msg) bool {
+	t := m.sections()
+	if t == nil || m.open() == nil {
+		return false
+	}
+	skip := n.skip
+	var visit func(p *message.Part) bool
+	visit = func(p *message.Part) bool {
+		if p == nil {
+			return false
+		}
+		if p.HeaderSize > 0 {
+			if skip {
+				skip = false
+			} else if h := m.readAt(p.HeaderOffset, p.HeaderSize); charset.SearchHeader(n.pat, h, s.flags) {
+				return true
+			}
+		}
+		if strings.EqualFold(p.Type, "TEXT") {
+			r := io.NewSectionReader(m.file, int64(p.ContentOffset), int64(p.ContentSize))
+			if ok, _ := charset.SearchBody(n.pat, r, p.Charset, p.Encoding, s.flags); ok {
+				return true
+			}
+		}
+		for _, sub := range p.Parts {
+			if visit(sub) {
+				return true
+			}
+		}
+		return visit(p.Sub)
+	}
+	return visit(t.Root())
+}
+
+var _ = imapwire.SearchAll
