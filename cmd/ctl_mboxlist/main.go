@@ -31,7 +31,12 @@ const usageText = "DUMP:\n" +
 	"  ctl_mboxlist [-C <alt_config>] -v [-f filename]\n"
 
 func main() {
-	tool.Main(tool.Program{
+	tool.Main(program())
+}
+
+// program is the command line, separate from main for the tests.
+func program() tool.Program {
+	return tool.Program{
 		Name:      "ctl_mboxlist",
 		Usage:     "dump, load and verify the mailbox list",
 		ArgsUsage: "-d|-u|-v [options]",
@@ -53,7 +58,7 @@ func main() {
 			&cli.BoolFlag{Name: "i", Usage: "with -m: ask before deleting"},
 		},
 		Action: run,
-	})
+	}
 }
 
 func run(ctx *tool.Context) error {

@@ -30,7 +30,12 @@ const usageText = "Usage: cyr_deny [-C <altconfig>] [ -s services ] [ -m message
 	"       cyr_deny [-C <altconfig>] -l\n"
 
 func main() {
-	tool.Main(tool.Program{
+	tool.Main(program())
+}
+
+// program is the command line, separate from main for the tests.
+func program() tool.Program {
+	return tool.Program{
 		Name:      "cyr_deny",
 		Usage:     "deny users access to services",
 		ArgsUsage: "[-s services] [-m message] user | -a user | -l",
@@ -43,7 +48,7 @@ func main() {
 			&cli.StringFlag{Name: "s", Usage: "comma-separated wildmat patterns of service names (default *)"},
 		},
 		Action: run,
-	})
+	}
 }
 
 func run(ctx *tool.Context) error {

@@ -49,6 +49,11 @@ const (
 )
 
 func main() {
+	tool.Main(program())
+}
+
+// program is the command line, separate from main for the tests.
+func program() tool.Program {
 	flags := []cli.Flag{}
 	for _, f := range []struct{ n, u string }{
 		{"7", "names are modified UTF-7"}, {"a", "print every path, prefixed"},
@@ -60,7 +65,7 @@ func main() {
 	} {
 		flags = append(flags, &cli.BoolFlag{Name: f.n, Usage: f.u})
 	}
-	tool.Main(tool.Program{
+	return tool.Program{
 		Name:      "mbpath",
 		Usage:     "print the filesystem paths of mailboxes",
 		ArgsUsage: "[-l] [-m] [-q] [-s] [-7] [-j] [-u|-p] [-a|-A|-D|-M|-S|-U] name...",
@@ -68,7 +73,7 @@ func main() {
 		Flags:     flags,
 		LazyInit:  true,
 		Action:    run,
-	})
+	}
 }
 
 type opts struct {
