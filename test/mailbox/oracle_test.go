@@ -186,14 +186,35 @@ func diffSnapshots(t *testing.T, what string, before, after map[string][]byte) {
 // IMAP session has the mailbox selected, and that session sees it.
 func TestOracle(t *testing.T) {
 	o := startOracle(t)
-	t.Run("GyrusToCyrus", func(t *testing.T) { testGyrusToCyrus(t, o) })
+	t.Run("GyrusToCyrus", func(t *testing.T) {
+		o.dial("cyrus", "cyrus-admin-pw").must("CREATE user.alice.gyrus")
+		testGyrusToCyrus(t, o, "user.alice.gyrus", "INBOX.gyrus", false)
+	})
+	// an existing mailbox with by-name ("legacy") directories, as after
+	// an upgrade from Cyrus 3.4: mailboxes.db entry by ctl_mboxlist -u,
+	// files by reconstruct, then filled by Gyrus
+	t.Run("LegacyDirs", func(t *testing.T) {
+		entry := `{"user.alice.legacy": {"name": "user.alice.legacy", "mbtype": "el", "partition": "default", ` +
+			`"uniqueid": "aaaaaaaa-0000-4000-8000-000000000009", "acl": {"alice": "lrswipkxtecdan"}, ` +
+			`"uidvalidity": "1700000000", "createdmodseq": "1", "foldermodseq": "1"}}`
+		cmd := exec.Command(o.ref, "tool", o.dir, "ctl_mboxlist", "-u")
+		cmd.Stdin = strings.NewReader(entry)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("ctl_mboxlist -u: %v %s", err, out)
+		}
+		if out, err := o.tool("reconstruct", "user.alice.legacy"); err != nil {
+			t.Fatalf("reconstruct: %v %s", err, out)
+		}
+		testGyrusToCyrus(t, o, "user.alice.legacy", "INBOX.legacy", true)
+	})
 	t.Run("CyrusToGyrus", func(t *testing.T) { testCyrusToGyrus(t, o) })
 }
 
-func testGyrusToCyrus(t *testing.T, o *oracle) {
-	admin := o.dial("cyrus", "cyrus-admin-pw")
-	admin.must("CREATE user.alice.gyrus")
-	loc := o.location("user.alice.gyrus")
+func testGyrusToCyrus(t *testing.T, o *oracle, name, folder string, legacy bool) {
+	loc := o.location(name)
+	if loc.Legacy != legacy || strings.Contains(loc.Dir, "/uuid/") == legacy {
+		t.Fatalf("%s: legacy %v, directory %s", name, loc.Legacy, loc.Dir)
+	}
 	// Cyrus keeps running: nothing of it has this mailbox open, and the
 	// locks keep us apart anyway. Gyrus runs as root here, so the files
 	// go back to the cyrus user afterwards.
@@ -201,37 +222,37 @@ func testGyrusToCyrus(t *testing.T, o *oracle) {
 	o.chownCyrus()
 
 	// reconstruct -n: report only, must report nothing
-	out, err := o.tool("reconstruct", "-n", "user.alice.gyrus")
+	out, err := o.tool("reconstruct", "-n", name)
 	if err != nil {
 		t.Fatalf("reconstruct -n: %v\n%s", err, out)
 	}
-	if strings.TrimSpace(out) != "user.alice.gyrus" {
+	if strings.TrimSpace(out) != name {
 		t.Errorf("reconstruct -n reported:\n%s", out)
 	}
 	// reconstruct for real: no file may change
 	before := snapshot(t, loc.Dir)
-	out, err = o.tool("reconstruct", "user.alice.gyrus")
+	out, err = o.tool("reconstruct", name)
 	if err != nil {
 		t.Fatalf("reconstruct: %v\n%s", err, out)
 	}
-	if strings.TrimSpace(out) != "user.alice.gyrus" {
+	if strings.TrimSpace(out) != name {
 		t.Errorf("reconstruct reported:\n%s", out)
 	}
 	diffSnapshots(t, "reconstruct", before, snapshot(t, loc.Dir))
 	// reconstruct -G re-parses every message with Cyrus's own parser:
 	// the cache entries lib/message made must be what Cyrus makes
 	before = snapshot(t, loc.Dir)
-	out, err = o.tool("reconstruct", "-G", "user.alice.gyrus")
+	out, err = o.tool("reconstruct", "-G", name)
 	if err != nil {
 		t.Fatalf("reconstruct -G: %v\n%s", err, out)
 	}
-	if strings.TrimSpace(out) != "user.alice.gyrus" {
+	if strings.TrimSpace(out) != name {
 		t.Errorf("reconstruct -G reported:\n%s", out)
 	}
 	diffSnapshots(t, "reconstruct -G", before, snapshot(t, loc.Dir))
 
 	for _, flag := range []string{"-c", "-q"} {
-		out, err = o.tool("mbexamine", flag, "user.alice.gyrus")
+		out, err = o.tool("mbexamine", flag, name)
 		if err != nil {
 			t.Errorf("mbexamine %s: %v\n%s", flag, err, out)
 		}
@@ -242,12 +263,12 @@ func testGyrusToCyrus(t *testing.T, o *oracle) {
 			}
 		}
 	}
-	out, err = o.tool("mbexamine", "user.alice.gyrus")
+	out, err = o.tool("mbexamine", name)
 	if err != nil {
 		t.Errorf("mbexamine: %v\n%s", err, out)
 	}
 
-	compareFetch(t, o, loc, "INBOX.gyrus")
+	compareFetch(t, o, loc, folder)
 }
 
 // compareFetch checks that real imapd's FETCH of every message equals
@@ -344,4 +365,3 @@ func sortedCopy(s []string) []string {
 	return c
 }
 
-var _ = exec.Command
