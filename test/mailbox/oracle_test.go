@@ -364,4 +364,3 @@ func sortedCopy(s []string) []string {
 	sort.Strings(c)
 	return c
 }
-
