@@ -54,7 +54,11 @@ func (mb *Mailbox) annotDB(create bool) (*cyrusdb.DB, error) {
 	if create {
 		fl = cyrusdb.Create
 	}
-	db, err := cyrusdb.Open(mb.loc.annotationsPath(), "twoskip", fl)
+	backend := mb.opts.AnnotationDB
+	if backend == "" {
+		backend = "twoskip"
+	}
+	db, err := cyrusdb.Open(mb.loc.annotationsPath(), backend, fl)
 	if err != nil {
 		return nil, err
 	}

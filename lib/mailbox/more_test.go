@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"testing"
 
+	"gyrus/lib/config"
 	"gyrus/lib/mailbox/index"
 	"gyrus/lib/mboxname"
 )
@@ -288,4 +289,19 @@ func TestSectionOfMultipart(t *testing.T) {
 		t.Fatalf("part 2 %q %+v", got, p2)
 	}
 	_ = filepath.Join
+}
+
+func TestOptionsFromConfig(t *testing.T) {
+	c, err := config.Parse("imapd.conf", []byte("configdirectory: /x\npartition-default: /y\nexpunge_mode: immediate\nsingleinstancestore: no\n"), "imapd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := OptionsFromConfig(c)
+	if err != nil || o.ExpungeMode != ExpungeImmediate || o.SingleInstanceStore || o.AnnotationDB != "twoskip" {
+		t.Fatalf("%+v %v", o, err)
+	}
+	c, _ = config.Parse("imapd.conf", []byte("configdirectory: /x\npartition-default: /y\n"), "imapd")
+	if o, _ := OptionsFromConfig(c); o.ExpungeMode != ExpungeDelayed || !o.SingleInstanceStore {
+		t.Fatalf("defaults %+v", o)
+	}
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"gyrus/lib/config"
 )
 
 // ExpungeMode is imapd.conf's expunge_mode.
@@ -102,11 +104,30 @@ type Options struct {
 	// MaxUserFlagsClient bounds the user flags a client may create
 	// (Cyrus: 100 of the 128 slots stay for tools); 0 means 100.
 	MaxUserFlagsClient int
+	// AnnotationDB is the cyrusdb backend of cyrus.annotations
+	// (annotation_db); "" means twoskip.
+	AnnotationDB string
 }
 
 // DefaultOptions are Cyrus 3.6.1's defaults.
 func DefaultOptions() Options {
-	return Options{ExpungeMode: ExpungeDelayed, SingleInstanceStore: true}
+	return Options{ExpungeMode: ExpungeDelayed, SingleInstanceStore: true, AnnotationDB: "twoskip"}
+}
+
+// OptionsFromConfig reads expunge_mode, singleinstancestore and
+// annotation_db from imapd.conf. Quota and Now are left to the caller.
+func OptionsFromConfig(c *config.Config) (Options, error) {
+	o := DefaultOptions()
+	m, err := ParseExpungeMode(c.ExpungeMode())
+	if err != nil {
+		return o, err
+	}
+	o.ExpungeMode = m
+	o.SingleInstanceStore = c.Singleinstancestore()
+	if db := c.AnnotationDb(); db != "" {
+		o.AnnotationDB = db
+	}
+	return o, nil
 }
 
 func (o *Options) now() time.Time {
