@@ -3,12 +3,17 @@ package mboxlist
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"gyrus/lib/mailbox"
+	"gyrus/lib/mboxname"
 	"gyrus/lib/quota"
 )
 
@@ -190,4 +195,124 @@ func TestSetACL(t *testing.T) {
 	if mh.ACL != e.ACL {
 		t.Fatalf("header acl %q", mh.ACL)
 	}
+}
+
+func TestFindAllOrderAndPatterns(t *testing.T) {
+	l, _ := testList(t)
+	for _, n := range []string{"user.alice", "user.alice.Sent", "user.alice.a", "user.bob", "shared", "shared.x", "archive"} {
+		mustCreate(t, l, n)
+	}
+	var got []string
+	l.FindAll([]string{"*"}, mboxname.Viewer{UserID: "alice"}, 0, func(f Found) error {
+		got = append(got, f.External)
+		return nil
+	})
+	want := "INBOX INBOX.Sent INBOX.a user.bob archive shared shared.x"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("got %v\nwant %s", got, want)
+	}
+	got = nil
+	l.FindAll([]string{"inbox.%", "shared"}, mboxname.Viewer{UserID: "alice"}, 0, func(f Found) error {
+		got = append(got, f.External)
+		return nil
+	})
+	if strings.Join(got, " ") != "INBOX.Sent INBOX.a shared" {
+		t.Fatalf("%v", got)
+	}
+	for _, c := range []struct {
+		p, n string
+		ok   bool
+	}{{"INBOX.*", "INBOX.a.b", true}, {"INBOX.%", "INBOX.a.b", false}, {"%", "INBOX", true}, {"*x", "shared.x", true}, {"a%c", "abc", true}, {"a%c", "a.c", false}} {
+		if Match(c.p, c.n, '.') != c.ok {
+			t.Errorf("Match(%q,%q)", c.p, c.n)
+		}
+	}
+}
+
+func TestPartitionSelection(t *testing.T) {
+	old := statfsFunc
+	defer func() { statfsFunc = old }()
+	space := map[string][2]uint64{"/p/a": {100, 1000}, "/p/b": {600, 1000}, "/p/c": {300, 400}}
+	statfsFunc = func(path string, st *unix.Statfs_t) error {
+		s := space[path]
+		st.Bavail, st.Blocks, st.Frsize = s[0], s[1], 1024
+		st.Fsid.Val[0] = int32(len(path) + int(path[3]))
+		return nil
+	}
+	s := &Settings{Partitions: map[string]string{"a": "/p/a", "b": "/p/b", "c": "/p/c"}}
+	for mode, want := range map[string]string{"freespace-most": "b", "freespace-percent-most": "c"} {
+		s.SelectMode = mode
+		if got := s.SelectPartition(); got != want {
+			t.Errorf("%s: %s", mode, got)
+		}
+	}
+	s.SelectMode = "freespace-most"
+	s.SelectExclude = []string{"b"}
+	if got := s.SelectPartition(); got != "c" {
+		t.Errorf("exclude: %s", got)
+	}
+	s.SelectExclude = nil
+	s.SelectMode = "random"
+	seen := map[string]bool{}
+	for i := 0; i < 200; i++ {
+		seen[s.SelectPartition()] = true
+	}
+	if len(seen) != 3 {
+		t.Errorf("random: %v", seen)
+	}
+	s.SelectMode = "freespace-percent-weighted"
+	seen = map[string]bool{}
+	for i := 0; i < 300; i++ {
+		seen[s.SelectPartition()] = true
+	}
+	if !seen["b"] || !seen["c"] {
+		t.Errorf("weighted: %v", seen)
+	}
+	// defaultpartition wins over selection, the parent's over both
+	s.DefaultPartition = "a"
+	if p, _ := s.choosePartition("", ""); p != "a" {
+		t.Error(p)
+	}
+	if p, _ := s.choosePartition("", "c"); p != "c" {
+		t.Error(p)
+	}
+	if _, err := s.choosePartition("nosuch", ""); !errors.Is(err, ErrPartition) {
+		t.Error(err)
+	}
+}
+
+func TestConcurrentCreates(t *testing.T) {
+	l, dir := testList(t)
+	mustCreate(t, l, "user.alice")
+	var wg sync.WaitGroup
+	errs := make(chan error, 40)
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			// each goroutine its own List, as separate sessions would
+			l2, err := Open(*l.Settings())
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer l2.Close()
+			for i := 0; i < 10; i++ {
+				if _, err := l2.Create(CreateRequest{Name: fmt.Sprintf("user.alice.g%d.%d", g, i), IsAdmin: true, ForceUser: true}); err != nil {
+					errs <- err
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	n := 0
+	l.Tree("user.alice", SkipRoot, func(*Entry) error { n++; return nil })
+	if n != 44 { // 40 folders and their 4 parents
+		t.Fatalf("%d mailboxes", n)
+	}
+	_ = dir
 }
