@@ -412,16 +412,11 @@ func (m *master) pending(l *listener) {
 
 // watch runs for the life of a listening socket: each time it is armed
 // it reports once that a connection (or datagram) is waiting.
-func (m *master) watch(l *listener, s *socket) {
-	rc, err := s.file.SyscallConn()
-	if err != nil {
-		errorf("cannot_watch_listener", "service", l.String(), "error", err)
-		return
-	}
+func (m *master) watch(l *listener, rc syscall.RawConn, closed <-chan struct{}) {
 	for {
 		select {
 		case <-l.arm:
-		case <-s.closed:
+		case <-closed:
 			return
 		}
 		err := rc.Read(func(fd uintptr) bool {
@@ -434,7 +429,7 @@ func (m *master) watch(l *listener, s *socket) {
 		}
 		select {
 		case m.pend <- l:
-		case <-s.closed:
+		case <-closed:
 			return
 		}
 	}
@@ -442,9 +437,15 @@ func (m *master) watch(l *listener, s *socket) {
 
 // startWatcher starts the watcher of a freshly bound socket.
 func (m *master) startWatcher(l *listener) {
-	if l.sock != nil {
-		go m.watch(l, l.sock)
+	if l.sock == nil {
+		return
 	}
+	rc, err := l.sock.file.SyscallConn()
+	if err != nil {
+		errorf("watch_listener_failed", "service", l.String(), "error", err)
+		return
+	}
+	go m.watch(l, rc, l.sock.closed)
 }
 
 // ---- messages ------------------------------------------------------------

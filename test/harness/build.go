@@ -173,8 +173,16 @@ func ensure(name string) error {
 	return err
 }
 
+// RaceEnv, set to 1, builds the programs with the race detector; a race
+// report in the log then fails the test (ErrorLine).
+const RaceEnv = "GYRUS_TEST_RACE"
+
 func goBuild(root, out string, pkgs ...string) ([]byte, error) {
-	args := append([]string{"build", "-o", out + "/"}, pkgs...)
+	args := []string{"build", "-o", out + "/"}
+	if os.Getenv(RaceEnv) == "1" {
+		args = append(args, "-race")
+	}
+	args = append(args, pkgs...)
 	cmd := exec.Command("go", args...)
 	cmd.Dir = root
 	return cmd.CombinedOutput()

@@ -673,6 +673,19 @@ func (in *Instance) checkLog() {
 	if bad := in.ErrorLines(); len(bad) > 0 {
 		in.t.Errorf("harness: unexpected error lines in the log (%s):\n%s", in.MasterLog, strings.Join(bad, "\n"))
 	}
+	// A Go crash or race report spans many lines: show them.
+	b, _ := os.ReadFile(in.MasterLog)
+	lines := strings.Split(string(b), "\n")
+	for i, l := range lines {
+		if crashLine.MatchString(l) {
+			end := i + 60
+			if end > len(lines) {
+				end = len(lines)
+			}
+			in.t.Errorf("harness: %s\n%s", l, strings.Join(lines[i:end], "\n"))
+			return
+		}
+	}
 }
 
 // ---- users -------------------------------------------------------------------

@@ -176,6 +176,8 @@ func TestPlay(t *testing.T) {
 	}
 }
 
+var reGlobalACL = regexp.MustCompile(`(?i)^(\S+ )?SETACL \S+ "?(anyone|anonymous|group:\S+)"? "?[+]?[a-z]`)
+
 // TestScripts checks the scripts without a server: they parse, their
 // messages exist, each has a golden file that parses and has the same
 // steps.
@@ -187,6 +189,11 @@ func TestScripts(t *testing.T) {
 	r := &Runner{Messages: messagesDir}
 	for _, s := range scripts {
 		for _, st := range s.Steps {
+			// Rights for everybody show a mailbox in every other script's
+			// LIST: such a script needs an instance of its own.
+			if reGlobalACL.MatchString(st.Text) && !s.Isolated {
+				t.Errorf("%s:%d: grants rights to everybody; mark the script \"isolated\"", s.Name, st.Line)
+			}
 			if st.Kind == StepLMTP {
 				if _, err := r.message(st.Message); err != nil {
 					t.Errorf("%s:%d: %v", s.Name, st.Line, err)

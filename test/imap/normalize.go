@@ -72,8 +72,12 @@ var (
 		// Object ids (RFC 8474) are random (MAILBOXID) or derived from
 		// ids the two servers need not share.
 		{"MAILBOXID", regexp.MustCompile(`\bMAILBOXID \((?P<v>[^)\s]+)\)`)},
+		// Cyrus shows the same id as a metadata entry.
+		{"MAILBOXID", regexp.MustCompile(`"/shared/vendor/cmu/cyrus-imapd/uniqueid" "(?P<v>[^"]+)"`)},
 		{"EMAILID", regexp.MustCompile(`\bEMAILID \((?P<v>[^)\s]+)\)`)},
 		{"THREADID", regexp.MustCompile(`\bTHREADID \((?P<v>[^)\s]+)\)`)},
+		// URLAUTH (RFC 4467) tokens are made from a random key.
+		{"URLAUTH", regexp.MustCompile(`:internal:(?P<v>[0-9a-fA-F]+)`)},
 		// A delayed DELETE renames to DELETED.<name>.<hex time>.
 		{"DELETED", regexp.MustCompile(`\bDELETED[./][^\s"]*?[./](?P<v>[0-9A-F]{8})\b`)},
 	}

@@ -128,7 +128,8 @@ func runMake(t *testing.T, dir string, args, env []string) *makeRun {
 	running := re.MustCompile(`Gyrus is running \(master pid (\d+)\)`)
 	deadline := time.Now().Add(5 * time.Minute)
 	for {
-		if m := running.FindStringSubmatch(r.out()); m != nil {
+		// the banner ends with the "logs below" line
+		if m := running.FindStringSubmatch(r.out()); m != nil && strings.Contains(r.out(), "Ctrl-C stops everything") {
 			r.master = atoi(m[1])
 			return r
 		}

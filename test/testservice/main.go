@@ -320,12 +320,6 @@ func daemonMode(args []string) int {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGHUP)
 	record(*rec, *name+" start")
-	if *exitAfter >= 0 {
-		go func() {
-			time.Sleep(time.Duration(*exitAfter) * time.Millisecond)
-			os.Exit(1)
-		}()
-	}
 	switch *wait {
 	case "ok":
 		unix.Write(3, []byte("ok\r\n"))
@@ -333,6 +327,12 @@ func daemonMode(args []string) int {
 	case "bad":
 		unix.Write(3, []byte("no\r\n"))
 		unix.Close(3)
+	}
+	if *exitAfter >= 0 {
+		go func() {
+			time.Sleep(time.Duration(*exitAfter) * time.Millisecond)
+			os.Exit(1)
+		}()
 	}
 	s := <-sigs
 	record(*rec, *name+" stop "+s.String())
