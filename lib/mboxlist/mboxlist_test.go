@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"gyrus/lib/cyrusdb"
 	"gyrus/lib/mailbox"
 	"gyrus/lib/mboxname"
 	"gyrus/lib/quota"
@@ -313,6 +314,51 @@ func TestConcurrentCreates(t *testing.T) {
 	l.Tree("user.alice", SkipRoot, func(*Entry) error { n++; return nil })
 	if n != 44 { // 40 folders and their 4 parents
 		t.Fatalf("%d mailboxes", n)
+	}
+	_ = dir
+}
+
+func TestUpgradePre36(t *testing.T) {
+	l, dir := testList(t)
+	s := *l.Settings()
+	l.Close()
+	// a 3.4-style database: keys are internal names, values dlists without N
+	old, err := cyrusdb.Open(s.Path, "twoskip", cyrusdb.Create)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old.Store([]byte("user.alice"), []byte("%(A %(alice lrswipkxtecdan) I aaaaaaaaaaaaaaaaaaaaaaaa P default T e M 1600000000 V 1500000000 F 5 C 1)"))
+	old.Store([]byte("user.alice.Old"), []byte("%(I bbbbbbbbbbbbbbbbbbbbbbbb P default T ed F 3)"))
+	old.Store([]byte("user.alice.New"), []byte("%(A %(alice lrs) I bbbbbbbbbbbbbbbbbbbbbbbb P default T e F 7)"))
+	old.Store([]byte("shared"), []byte("(uniqueid cccccccccccccccccccccccc) 0 default anyone\tlrs\t"))
+	old.Close()
+	if need, err := NeedsUpgrade(s); err != nil || !need {
+		t.Fatal(need, err)
+	}
+	if up, err := Upgrade(s); err != nil || !up {
+		t.Fatal(up, err)
+	}
+	if need, _ := NeedsUpgrade(s); need {
+		t.Fatal("still needs upgrade")
+	}
+	l2, err := Open(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l2.Close()
+	a, err := l2.Lookup("user.alice")
+	if err != nil || !a.IsLegacy() || a.UIDValidity != 1500000000 || a.ACL != "alice\tlrswipkxtecdan\t" {
+		t.Fatalf("%v %+v", err, a)
+	}
+	i, _ := l2.LookupID("bbbbbbbbbbbbbbbbbbbbbbbb")
+	if i.Name != "user.alice.New" || len(i.History) != 1 || i.History[0].Name != "user.alice.Old" {
+		t.Fatalf("%+v", i)
+	}
+	if sh, err := l2.Lookup("shared"); err != nil || sh.UniqueID != "cccccccccccccccccccccccc" || sh.Type != LegacyDirs {
+		t.Fatalf("%v %+v", err, sh)
+	}
+	if up, _ := Upgrade(s); up {
+		t.Fatal("upgraded twice")
 	}
 	_ = dir
 }
