@@ -6,6 +6,7 @@ package search
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -49,7 +50,7 @@ const (
 	opRawField  // a field's raw value (DELIVEREDTO, XLISTID)
 	opBody      // BODY / TEXT / XATTACHMENTBODY
 	opContentType
-	opSpam      // X-Spam-score *100 >= n (ge) or < n
+	opSpam // X-Spam-score *100 >= n (ge) or < n
 	opAnnotation
 )
 
@@ -109,6 +110,12 @@ type compiler struct {
 // parser KnownCharset), so imapd sees it only without that check.
 var ErrBadCharset = charset.ErrUnknownCharset
 
+// ErrFuzzy is returned for a program with FUZZY on a string key. Cyrus
+// 3.6.1 hands those to a search engine only; without one (brute force)
+// the query fails and imapd answers OK with no untagged SEARCH, SORT or
+// THREAD response at all: the session should do the same.
+var ErrFuzzy = errors.New("search: FUZZY needs a search engine")
+
 // KnownCharset reports whether Cyrus 3.6.1 accepts a SEARCH/SORT/THREAD
 // CHARSET name: for imapwire.Options.KnownCharset.
 func KnownCharset(name string) bool { return charset.Known(name) }
@@ -139,8 +146,7 @@ func (c *compiler) compile(k *imapwire.SearchKey) (*node, error) {
 		}
 		return c.finish(n), nil
 	case imapwire.SearchFuzzy:
-		// RFC 6203: without a fuzzy engine Cyrus evaluates FUZZY x as x,
-		// except that the string is taken as UTF-8 whatever the CHARSET.
+		// RFC 6203: FUZZY of a key that is not a string is the key itself.
 		c.fuzzy++
 		defer func() { c.fuzzy-- }()
 		n := &node{op: opAnd}
@@ -363,7 +369,7 @@ func (c *compiler) date(k *imapwire.SearchKey) *node {
 func (c *compiler) str(n *node, s string) (*node, error) {
 	var kept []byte
 	if c.fuzzy > 0 && fuzzable(n) {
-		kept = []byte(s)
+		return nil, ErrFuzzy
 	} else {
 		var err error
 		kept, err = charset.Convert([]byte(s), c.charset, c.flags|charset.KeepCase)
