@@ -1,7 +1,3 @@
-// Command master is Gyrus's process supervisor: it reads cyrus.conf,
-// binds every listening socket, runs the START commands, starts the
-// services and daemons, runs the EVENTS on time, and keeps them all alive
-// (master(8); spec/tools.md §1.2, spec/config.md §A).
 package main
 
 import (
