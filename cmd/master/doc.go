@@ -30,6 +30,8 @@
 //   - A child is accounted for once, when it has been reaped and its
 //     status socket has reached EOF (so its last messages are counted
 //     first); after a second without EOF, at reaping alone.
-//   - listener.used = one per one-connection child + the slots granted to
-//     many-connection children; it never exceeds maxchild.
+//   - listener.used = one per one-connection child (and per child that
+//     has not yet said which kind it is) + the slots granted to
+//     many-connection children. Slots are granted only from maxchild -
+//     used, so the connections in use never exceed maxchild.
 package main
