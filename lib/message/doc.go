@@ -30,6 +30,15 @@
 //     subject, the search-form addresses and the envelope for SEARCH and
 //     SORT.
 //
+// Options come from imapd.conf:
+//
+//	opts := message.Options{
+//		MaxHeaderLines: cfg.Maxheaderlines(),
+//		BoundaryLimit:  cfg.BoundaryLimit(),
+//		RFC2046Strict:  cfg.Rfc2046Strict(),
+//		RFC2047UTF8:    cfg.Rfc2047Utf8(),
+//	}
+//
 // # Invariants
 //
 //   - Cyrus's behaviour is the specification: imap/message.c,
