@@ -2,14 +2,15 @@ package cyrusdb_test
 
 import (
 	"io"
-	"log/slog"
 	"os"
 	"testing"
+
+	"gyrus/lib/log"
 )
 
 func TestMain(m *testing.M) {
 	if os.Getenv("GYRUS_TEST_LOG") == "" {
-		slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
+		log.Setup(log.Options{Ident: "cyrusdb.test", Socket: "/nonexistent", Stderr: io.Discard})
 	}
 	os.Exit(m.Run())
 }

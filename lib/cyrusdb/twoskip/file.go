@@ -147,20 +147,17 @@ func (d *DB) openLocked() error {
 }
 
 // create writes the header and the DUMMY of an empty file, with one
-// write, and syncs.
+// write, and syncs. (The DUMMY head fits in the first 512-byte block, so
+// it needs no BLANK padding.)
 func (d *DB) create() error {
-	d.wbuf = append(d.wbuf[:0], make([]byte, headerSize)...)
-	d.end = dummyOffset
-	if _, err := d.writeRecord(typeDummy, maxLevel, nil, nil, nil); err != nil {
-		d.dropBuffer()
+	b := make([]byte, headerSize+headLen(maxLevel, 0, 0))
+	putHead(b[headerSize:], typeDummy, maxLevel, 0, 0, nil, crc(nil))
+	d.hdr = header{version: version, generation: 1, repackSize: uint64(len(b)), currentSize: uint64(len(b))}
+	d.hdr.encode(b[:headerSize])
+	if err := d.pwrite(b, 0); err != nil {
 		return err
 	}
-	d.hdr = header{version: version, generation: 1, repackSize: d.end, currentSize: d.end}
-	d.hdr.encode(d.wbuf[:headerSize])
-	if err := d.flush(); err != nil {
-		d.dropBuffer()
-		return err
-	}
+	d.end = d.hdr.currentSize
 	return d.sync()
 }
 

@@ -34,13 +34,15 @@ import (
 
 const (
 	pageSize = 4096
-	// flushAt is the size at which the append buffer is written out
-	// before the commit, bounding the memory of big transactions.
-	flushAt = 4 << 20
 	// keepBuf: a buffer that grew past this is dropped after the
 	// transaction instead of being kept for the next one.
 	keepBuf = 256 << 10
 )
+
+// flushAt is the size at which the append buffer is written out before
+// the commit, bounding the memory of big transactions. (A variable so
+// that the crash test can make transactions flush early and often.)
+var flushAt = 4 << 20
 
 // limit is the end of the readable bytes: the file plus pending appends.
 func (d *DB) limit() uint64 { return d.size + uint64(len(d.wbuf)) }
@@ -310,7 +312,7 @@ func (d *DB) writeRecord(typ byte, level uint8, ptrs []uint64, key, val []byte) 
 	kl, vl := uint64(len(key)), uint64(len(val))
 	hl := headLen(level, kl, vl)
 	tl := roundup8(kl + vl)
-	if len(d.wbuf) > 0 && uint64(len(d.wbuf))+blockSize+hl+tl > flushAt {
+	if len(d.wbuf) > 0 && uint64(len(d.wbuf))+blockSize+hl+tl > uint64(flushAt) {
 		if err := d.flush(); err != nil {
 			return 0, err
 		}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"gyrus/lib/cyrusdb"
+	"gyrus/lib/log"
 )
 
 // The test binary doubles as the worker process of the multi-process and
@@ -30,10 +30,15 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	if os.Getenv("GYRUS_TEST_LOG") == "" {
-		slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
-	}
+	quietLog()
 	os.Exit(m.Run())
+}
+
+// quietLog sends log lines nowhere, unless GYRUS_TEST_LOG is set.
+func quietLog() {
+	if os.Getenv("GYRUS_TEST_LOG") == "" {
+		log.Setup(log.Options{Ident: "twoskip.test", Socket: "/nonexistent", Stderr: io.Discard})
+	}
 }
 
 func envInt(name string, def int) int {
@@ -78,16 +83,27 @@ func worker(spec string) error {
 		}
 		return nil
 	case "crash":
-		return crashWorker(path)
+		// arg = "<nosync>,<flushAt>"
+		var nosync, flush int
+		fmt.Sscanf(arg, "%d,%d", &nosync, &flush)
+		flags := cyrusdb.Flags(0)
+		if nosync != 0 {
+			flags |= cyrusdb.NoSync
+		}
+		if flush > 0 {
+			flushAt = flush
+		}
+		return crashWorker(path, flags)
 	}
 	return fmt.Errorf("unknown mode %q", mode)
 }
 
 // crashWorker runs transactions until killed. Transaction i stores
 // t<i>-0..t<i>-(n-1), deletes d<i-1> and stores d<i> = n; after Commit
-// returns it prints "ack <i>". Every few transactions it repacks.
-func crashWorker(path string) error {
-	db, err := cyrusdb.Open(path, "twoskip", 0)
+// returns it prints "ack <i>". Every few transactions it repacks. It
+// prints "ready" once the database is open.
+func crashWorker(path string, flags cyrusdb.Flags) error {
+	db, err := cyrusdb.Open(path, "twoskip", flags)
 	if err != nil {
 		return err
 	}
@@ -96,6 +112,8 @@ func crashWorker(path string) error {
 		return err
 	}
 	out := bufio.NewWriter(os.Stdout)
+	fmt.Fprintln(out, "ready")
+	out.Flush()
 	r := rand.New(rand.NewPCG(uint64(os.Getpid()), uint64(time.Now().UnixNano())))
 	for i := last + 1; ; i++ {
 		tx, err := db.Begin()
@@ -203,8 +221,11 @@ func TestMultiProcess(t *testing.T) {
 
 // TestCrash kills a writer with SIGKILL at random moments (inside commits
 // and repacks) and checks after each kill that opening recovers every
-// acknowledged transaction and no partial one. GYRUS_TWOSKIP_CRASH_ROUNDS
-// sets the number of rounds (default 200, 40 with -short).
+// acknowledged transaction and no partial one. Even rounds write with
+// fsync; odd rounds without, and with an append buffer of 1 KiB so that
+// transactions reach the file (and have their heads edited there) before
+// their commit. GYRUS_TWOSKIP_CRASH_ROUNDS sets the number of rounds
+// (default 200, 40 with -short).
 func TestCrash(t *testing.T) {
 	rounds := envInt("GYRUS_TWOSKIP_CRASH_ROUNDS", 200)
 	if testing.Short() {
@@ -213,21 +234,37 @@ func TestCrash(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "crash.db")
 	openT(t, path, cyrusdb.Create).Close()
 	r := rand.New(rand.NewPCG(7, uint64(time.Now().UnixNano())))
-	maxAck := 0
+	maxAck, killedEarly := 0, 0
 	for round := 0; round < rounds; round++ {
 		pr, pw, _ := os.Pipe()
-		cmd := startWorker(t, "crash:"+path+":", pw)
+		spec := "crash:" + path + ":0,0"
+		if round%2 == 1 {
+			spec = "crash:" + path + ":1,1024"
+		}
+		cmd := startWorker(t, spec, pw)
 		pw.Close()
+		ready := make(chan bool, 1)
 		acks := make(chan int, 1)
 		go func() {
 			sc := bufio.NewScanner(pr)
 			last := 0
 			for sc.Scan() {
+				if sc.Text() == "ready" {
+					ready <- true
+				}
 				fmt.Sscanf(sc.Text(), "ack %d", &last)
 			}
 			acks <- last
 		}()
-		time.Sleep(time.Duration(5+r.IntN(40)) * time.Millisecond)
+		// Time the kill from the moment the worker has the database
+		// open, not from its start: on a busy machine starting a
+		// process takes longer than the whole window.
+		select {
+		case <-ready:
+		case <-time.After(10 * time.Second):
+			killedEarly++
+		}
+		time.Sleep(time.Duration(r.IntN(30000)) * time.Microsecond)
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
 		if a := <-acks; a > maxAck {
@@ -262,7 +299,7 @@ func TestCrash(t *testing.T) {
 		db.Close()
 	}
 	if maxAck < rounds/4 {
-		t.Fatalf("only %d transactions acknowledged in %d rounds", maxAck, rounds)
+		t.Fatalf("only %d transactions acknowledged in %d rounds (%d workers never got ready)", maxAck, rounds, killedEarly)
 	}
 	t.Logf("%d rounds, %d transactions committed", rounds, maxAck)
 }

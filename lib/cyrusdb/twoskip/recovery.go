@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
+	"time"
 
 	"gyrus/lib/cyrusdb"
 	"gyrus/lib/lockfile"
@@ -18,12 +18,13 @@ func (d *DB) recovery() error {
 	if d.isClean() {
 		return nil
 	}
+	start := time.Now()
 	fixed, err := d.recovery1()
 	if err == nil {
-		slog.Info("twoskip: recovered", "file", d.path, "records", d.hdr.numRecords, "fixed", fixed)
+		logRecovered(d.path, d.hdr.numRecords, d.hdr.currentSize, time.Since(start), fixed)
 		return nil
 	}
-	slog.Error("twoskip: recovery1 failed, trying recovery2", "file", d.path, "err", err)
+	logRecovery1Failed(d.path, err)
 	if err2 := d.recovery2(); err2 != nil {
 		return fmt.Errorf("twoskip: %s: recovery failed: %w (recovery2: %v)", d.path, err, err2)
 	}
@@ -209,7 +210,7 @@ func (d *DB) recovery2() error {
 		if r.typ == typeCommit {
 			if !dirty {
 				if err := d.copyCommit(nd, &r); err != nil {
-					slog.Error("twoskip: recovery2 could not apply a commit", "file", d.path, "offset", off, "err", err)
+					logCommitNotApplied(d.path, off, err)
 				}
 			}
 			dirty = false
@@ -238,7 +239,7 @@ func (d *DB) recovery2() error {
 	if err := d.adoptReplacement(); err != nil {
 		return err
 	}
-	slog.Warn("twoskip: recovery2 rebuilt the file", "file", d.path, "records", d.hdr.numRecords, "before", oldCount)
+	logRescued(d.path, d.hdr.numRecords, oldCount)
 	return nil
 }
 

@@ -2,7 +2,6 @@ package twoskip
 
 import (
 	"fmt"
-	"log/slog"
 	"os"
 	"time"
 
@@ -91,8 +90,7 @@ func (d *DB) checkpoint() error {
 		return err
 	}
 	d.unlock()
-	slog.Info("twoskip: checkpointed", "file", d.path, "records", d.hdr.numRecords,
-		"from", oldSize, "to", d.hdr.currentSize, "seconds", time.Since(start).Seconds())
+	logCheckpointed(d.path, d.hdr.numRecords, oldSize, d.hdr.currentSize, time.Since(start))
 	return nil
 }
 
