@@ -1,0 +1,596 @@
+package main
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"gyrus/lib/acl"
+	"gyrus/lib/imapwire"
+	"gyrus/lib/log"
+	"gyrus/lib/mboxlist"
+	"gyrus/lib/mboxname"
+)
+
+// LIST, XLIST, LSUB and SUBSCRIBE/UNSUBSCRIBE (RFC 9051 6.3.9, RFC 5258
+// LIST-EXTENDED, RFC 5819 LIST-STATUS, RFC 6154 SPECIAL-USE, RFC 8440
+// LIST-MYRIGHTS, RFC 3348 CHILDREN), modelled on Cyrus's list_data,
+// list_cb, subscribed_cb, perform_output and list_response: mailboxes
+// are visited in mailbox order, a pattern matches a name fully or, with
+// '%', a prefix of it (which reports the prefix), and the attributes of
+// a name are settled when the next name comes.
+
+// Mailbox name attributes, in Cyrus's print order.
+const (
+	attrNoInferiors uint32 = 1 << iota
+	attrNoSelect
+	attrMarked
+	attrUnmarked
+	attrNonExistent
+	attrSubscribed
+	attrRemote
+	attrHasChildren
+	attrHasNoChildren
+	attrChildInfoSubscribed
+)
+
+var attrNames = []struct {
+	bit  uint32
+	name string
+}{
+	{attrNoInferiors, `\Noinferiors`}, {attrNoSelect, `\Noselect`}, {attrMarked, `\Marked`},
+	{attrUnmarked, `\Unmarked`}, {attrNonExistent, `\NonExistent`}, {attrSubscribed, `\Subscribed`},
+	{attrRemote, `\Remote`}, {attrHasChildren, `\HasChildren`}, {attrHasNoChildren, `\HasNoChildren`},
+}
+
+// listArgs is one LIST-like command.
+type listArgs struct {
+	cmd        string // LIST, XLIST, LSUB
+	extended   bool
+	patterns   []string
+	sel        imapwire.List
+	retSubs    bool
+	retChild   bool
+	retSpecial bool
+	retStatus  *imapwire.StatusItems
+	retRights  bool
+	retMeta    []string
+	scan       string
+}
+
+// listState is Cyrus's list_rock.
+type listState struct {
+	s         *Session
+	a         *listArgs
+	lastName  string
+	lastEntry *mboxlist.Entry
+	lastAttrs uint32
+	started   bool
+	calls     int
+	subs      map[string]bool // internal names (RETURN SUBSCRIBED)
+}
+
+func (s *Session) cmdList(tag, cmd string, l *imapwire.List) {
+	start := time.Now()
+	a := &listArgs{cmd: cmd, extended: l.Extended, sel: *l}
+	a.patterns = append(a.patterns, l.Patterns...)
+	o := l.Options
+	a.retSubs = o.ReturnSubscribed
+	a.retChild = o.ReturnChildren
+	a.retSpecial = o.ReturnSpecialUse
+	if l.ReturnStatus != nil {
+		a.retStatus = l.ReturnStatus
+	}
+	a.retRights = l.ReturnMyRights
+	if l.HasReturnMetadata {
+		a.retMeta = l.ReturnMetadata
+	}
+	s.runList(tag, a, l.Reference, start)
+}
+
+func (s *Session) cmdLsub(tag string, l *imapwire.Lsub) {
+	a := &listArgs{cmd: "LSUB", patterns: []string{l.Pattern}}
+	a.sel.Options.SelectSubscribed = true
+	s.runList(tag, a, l.Reference, time.Now())
+}
+
+func (s *Session) cmdScan(tag string, l *imapwire.Scan) {
+	a := &listArgs{cmd: "LIST", patterns: []string{l.Pattern}, scan: l.Text}
+	s.runList(tag, a, l.Reference, time.Now())
+}
+
+func (s *Session) runList(tag string, a *listArgs, ref string, start time.Time) {
+	sep := s.srv.ns.Sep()
+	ls := &listState{s: s, a: a}
+	if len(a.patterns) > 0 && a.patterns[0] == "" && a.cmd != "LSUB" {
+		// the hierarchy separator query (RFC 9051 6.3.9)
+		s.wr().RawString(fmt.Sprintf("* %s (\\Noselect) \"%c\" \"\"\r\n", a.cmd, sep))
+	} else {
+		for i, p := range a.patterns {
+			a.patterns[i] = canonicalPattern(ref, p, sep, s.srv.cfg.Ignorereference())
+		}
+		if !a.extended && len(a.patterns) > 0 && a.patterns[0] == "*" && s.srv.cfg.Foolstupidclients() {
+			a.patterns[0] = "INBOX*"
+		}
+		switch {
+		case a.sel.Options.SelectRecursiveMatch:
+			ls.recursiveMatch()
+		case a.sel.Options.SelectSubscribed:
+			ls.subscribed()
+		default:
+			if a.retSubs {
+				ls.subs = s.subscriptions()
+			}
+			ls.all()
+		}
+	}
+	s.tellChanges(false)
+	text := fmt.Sprintf("Completed (%.3f secs", time.Since(start).Seconds())
+	if ls.calls > 0 {
+		text += fmt.Sprintf(" %d calls", ls.calls)
+	}
+	s.okText(tag, text+")")
+}
+
+// canonicalPattern joins reference and pattern as Cyrus's
+// canonical_list_pattern does (one separator between them).
+func canonicalPattern(ref, pat string, sep byte, ignoreRef bool) string {
+	if ignoreRef && (pat == "" || pat[0] != sep) {
+		return pat
+	}
+	if ref != "" && ref[len(ref)-1] == sep && pat != "" && pat[0] == sep {
+		ref = ref[:len(ref)-1]
+	}
+	return ref + pat
+}
+
+// patternMatch tells whether ext matches pattern fully, or else the
+// shortest prefix of it (at a hierarchy boundary) that the pattern
+// matches, as a '%' stops at the separator.
+func patternMatch(pattern, ext string, sep byte) (prefix string, exact bool, ok bool) {
+	if mboxlist.Match(pattern, ext, sep) {
+		return ext, true, true
+	}
+	if !strings.ContainsRune(pattern, '%') {
+		return "", false, false
+	}
+	for i := 0; i < len(ext); i++ {
+		if ext[i] == sep && mboxlist.Match(pattern, ext[:i], sep) {
+			return ext[:i], false, true
+		}
+	}
+	return "", false, false
+}
+
+// visible reports whether the session may see a mailbox in listings.
+func (s *Session) visible(e *mboxlist.Entry) bool {
+	if s.isAdmin {
+		return true
+	}
+	if s.srv.ns.ParseInternal(e.Name).Deleted != 0 {
+		return false
+	}
+	return s.aclRights(e).Has(acl.Lookup)
+}
+
+// all is list_data's findall walk with list_cb.
+func (ls *listState) all() {
+	s := ls.s
+	sep := s.srv.ns.Sep()
+	flags := mboxlist.IterFlags(0)
+	if s.isAdmin {
+		flags |= mboxlist.WithIntermediates
+	}
+	s.srv.list.FindAll([]string{"*"}, s.viewer(), flags, func(f mboxlist.Found) error {
+		e := f.Entry
+		if e.Type&mboxlist.Intermediate == 0 && !s.visible(e) {
+			return nil
+		}
+		if e.Type&mboxlist.Intermediate != 0 && !s.isAdmin {
+			return nil
+		}
+		ext := f.External
+		if s.utf8 {
+			if u, ok := s.externalName(e.Name); ok {
+				ext = u
+			}
+		}
+		for _, p := range ls.a.patterns {
+			name, exact, ok := patternMatch(p, ext, sep)
+			if !ok {
+				continue
+			}
+			var ent *mboxlist.Entry
+			if exact {
+				ent = e
+			}
+			ls.listCB(name, ent, exact, s.isAltInbox(e, ext))
+			break
+		}
+		return nil
+	})
+	ls.end()
+}
+
+// isAltInbox: in the alternate namespace a folder named INBOX below the
+// user's INBOX has no inferiors (Cyrus MBNAME_ALTINBOX).
+func (s *Session) isAltInbox(e *mboxlist.Entry, ext string) bool {
+	if !s.srv.ns.AltNamespace || s.isAdmin {
+		return false
+	}
+	return s.srv.ns.Category(s.srv.ns.ParseInternal(e.Name), s.viewer()) == mboxname.CatAltInbox
+}
+
+func (ls *listState) isAncestor(name string) bool {
+	sep := ls.s.srv.ns.Sep()
+	return ls.started && len(name) > len(ls.lastName) && name[len(ls.lastName)] == sep && strings.HasPrefix(name, ls.lastName)
+}
+
+// listCB is Cyrus's list_cb for one match.
+func (ls *listState) listCB(name string, e *mboxlist.Entry, exact, altInbox bool) {
+	ls.calls++
+	if ls.isAncestor(name) || (ls.started && !exact && ls.lastName == name) {
+		ls.lastAttrs |= attrHasChildren
+	} else if ls.lastAttrs&attrHasChildren == 0 {
+		ls.lastAttrs |= attrHasNoChildren
+	}
+	if !ls.performOutput(name, e, true) {
+		return
+	}
+	if !exact {
+		ls.lastAttrs |= attrHasChildren | attrNonExistent
+	} else if altInbox {
+		ls.lastAttrs |= attrNoInferiors
+	}
+}
+
+// end flushes the last name (Cyrus's callback with no data).
+func (ls *listState) end() {
+	if ls.lastAttrs&attrHasChildren == 0 {
+		ls.lastAttrs |= attrHasNoChildren
+	}
+	ls.performOutput("", nil, false)
+}
+
+// performOutput is Cyrus's perform_output: skip repeats, print the
+// previous name, remember the new one.
+func (ls *listState) performOutput(name string, e *mboxlist.Entry, have bool) bool {
+	sep := ls.s.srv.ns.Sep()
+	if ls.started {
+		if have {
+			if ls.lastName == name {
+				return false
+			}
+			if len(name) < len(ls.lastName) && ls.lastName[len(name)] == sep && strings.HasPrefix(ls.lastName, name) {
+				return false
+			}
+		}
+		ls.addSubs()
+		if !ls.a.sel.Options.SelectSubscribed || ls.lastAttrs&(attrSubscribed|attrChildInfoSubscribed) != 0 {
+			ls.response(ls.lastName, ls.lastEntry, ls.lastAttrs)
+		}
+		ls.started = false
+		ls.lastEntry = nil
+	}
+	if have {
+		ls.lastName = name
+		ls.lastEntry = e
+		ls.started = true
+	}
+	ls.lastAttrs = 0
+	return true
+}
+
+// addSubs is Cyrus's _addsubs: \Subscribed (and CHILDINFO) from the
+// subscription list for RETURN (SUBSCRIBED).
+func (ls *listState) addSubs() {
+	if ls.subs == nil || ls.lastEntry == nil {
+		return
+	}
+	last := ls.lastEntry.Name
+	for name := range ls.subs {
+		switch {
+		case name == last:
+			if ls.lastAttrs&attrNonExistent != 0 {
+				ls.lastAttrs |= attrChildInfoSubscribed
+			} else {
+				ls.lastAttrs |= attrSubscribed
+			}
+		case strings.HasPrefix(name, last+"."):
+			ls.lastAttrs |= attrChildInfoSubscribed
+		}
+	}
+}
+
+// subscribed is the SUBSCRIBED selection (and LSUB): subscribed_cb over
+// the user's subscriptions.
+func (ls *listState) subscribed() {
+	s := ls.s
+	sep := s.srv.ns.Sep()
+	for _, in := range s.subscriptionList() {
+		ext, ok := s.externalName(in)
+		if !ok {
+			continue
+		}
+		for _, p := range ls.a.patterns {
+			name, exact, ok := patternMatch(p, ext, sep)
+			if !ok {
+				continue
+			}
+			ls.subscribedCB(name, in, exact)
+			break
+		}
+	}
+	ls.performOutput("", nil, false)
+}
+
+func (ls *listState) subscribedCB(name, intname string, exact bool) {
+	s := ls.s
+	ls.calls++
+	if ls.isAncestor(name) || (ls.started && !exact && ls.lastName == name) {
+		ls.lastAttrs |= attrHasChildren
+	}
+	if exact {
+		e, err := s.srv.list.Lookup(intname)
+		if err != nil {
+			e = nil
+		}
+		ls.performOutput(name, e, true)
+		ls.lastAttrs |= attrSubscribed
+		if e == nil {
+			ls.lastAttrs |= attrNonExistent
+		}
+		if e != nil && s.isAltInbox(e, name) {
+			ls.lastAttrs |= attrNoInferiors
+		}
+	} else if ls.a.cmd == "LSUB" {
+		var e *mboxlist.Entry
+		if in, err := s.internalName(name); err == nil {
+			e, _ = s.srv.list.Lookup(in)
+		}
+		ls.performOutput(name, e, true)
+		ls.lastAttrs |= attrChildInfoSubscribed
+	}
+}
+
+// recursiveMatch is list_data_recursivematch: subscribed names and the
+// parents of subscribed names, sorted by name.
+func (ls *listState) recursiveMatch() {
+	s := ls.s
+	sep := s.srv.ns.Sep()
+	type entry struct {
+		ext   string
+		e     *mboxlist.Entry
+		attrs uint32
+	}
+	table := map[string]*entry{}
+	for _, in := range s.subscriptionList() {
+		ext, ok := s.externalName(in)
+		if !ok {
+			continue
+		}
+		for _, p := range ls.a.patterns {
+			name, exact, ok := patternMatch(p, ext, sep)
+			if !ok {
+				continue
+			}
+			ls.calls++
+			en := table[name]
+			if en == nil {
+				en = &entry{ext: name, attrs: attrNonExistent}
+				table[name] = en
+			}
+			if exact {
+				en.attrs |= attrSubscribed
+				if e, err := s.srv.list.Lookup(in); err == nil {
+					en.e = e
+					en.attrs &^= attrNonExistent
+				}
+			} else {
+				en.attrs |= attrChildInfoSubscribed | attrHasChildren
+			}
+			break
+		}
+	}
+	names := make([]string, 0, len(table))
+	for n := range table {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		en := table[n]
+		if en.e == nil && en.attrs&attrNonExistent == 0 {
+			continue
+		}
+		ls.response(en.ext, en.e, en.attrs)
+	}
+}
+
+// response is Cyrus's list_response: settle the attributes and print.
+func (ls *listState) response(ext string, e *mboxlist.Entry, attrs uint32) {
+	s := ls.s
+	a := ls.a
+	if e != nil && e.Type&mboxlist.Intermediate != 0 {
+		attrs |= attrNonExistent
+	}
+	if attrs&attrNonExistent != 0 {
+		if !a.extended {
+			attrs |= attrNoSelect
+			attrs &^= attrNonExistent
+		}
+	} else if a.scan != "" && e != nil {
+		if !s.scanMailbox(e, a.scan) {
+			return
+		}
+	}
+	if a.retChild && attrs&(attrHasChildren|attrHasNoChildren) == 0 {
+		if !(s.srv.ns.AltNamespace && ext == "INBOX") {
+			in := ""
+			if e != nil {
+				in = e.Name
+			} else if n, err := s.internalName(ext); err == nil {
+				in = n
+			}
+			if in != "" {
+				s.srv.list.Tree(in, mboxlist.SkipRoot, func(*mboxlist.Entry) error {
+					ls.calls++
+					attrs |= attrHasChildren
+					return mboxlist.ErrStop
+				})
+			}
+		}
+		if attrs&attrHasChildren == 0 {
+			attrs |= attrHasNoChildren
+		}
+	}
+	if attrs&(attrNonExistent|attrNoSelect) != 0 {
+		keep := a.extended
+		if a.cmd == "LSUB" {
+			if attrs&attrChildInfoSubscribed != 0 {
+				keep = true
+			}
+		} else if attrs&attrHasChildren != 0 {
+			keep = true
+		}
+		if !keep {
+			return
+		}
+	}
+	if a.cmd == "LSUB" {
+		if attrs&attrSubscribed == 0 && attrs&attrChildInfoSubscribed != 0 {
+			attrs |= attrNoSelect | attrHasChildren
+		}
+		attrs &^= attrSubscribed
+	}
+	if !a.sel.Options.SelectRecursiveMatch {
+		attrs &^= attrChildInfoSubscribed
+	}
+	if attrs&attrNoInferiors != 0 {
+		attrs &^= attrHasChildren
+	}
+	if attrs&attrHasChildren != 0 {
+		attrs &^= attrHasNoChildren
+	}
+	if a.extended {
+		if attrs&attrNoInferiors != 0 {
+			attrs &^= attrHasNoChildren
+		}
+		if attrs&attrNonExistent != 0 {
+			attrs &^= attrNoSelect
+		}
+	}
+	special := ""
+	if s.srv.cfg.Specialusealways() || a.cmd == "XLIST" || a.retSpecial {
+		special = s.specialUseFlags(e, a.cmd == "XLIST")
+	}
+	if a.sel.Options.SelectSpecialUse && special == "" {
+		return
+	}
+	var st *statusData
+	if a.retStatus != nil && e != nil {
+		var err error
+		st, err = s.statusData(e, a.retStatus)
+		if err != nil {
+			attrs |= attrNoSelect
+		}
+	}
+	lr := &imapwire.ListResponse{Command: a.cmd, Delim: s.srv.ns.Sep(), Mailbox: ext}
+	for _, an := range attrNames {
+		if attrs&an.bit != 0 {
+			lr.Attrs = append(lr.Attrs, an.name)
+		}
+	}
+	if special != "" {
+		lr.Attrs = append(lr.Attrs, special)
+	}
+	if attrs&attrChildInfoSubscribed != 0 {
+		lr.ChildInfo = []string{"SUBSCRIBED"}
+	}
+	s.wr().List(lr)
+	if attrs&attrNoSelect != 0 || e == nil {
+		return
+	}
+	if st != nil {
+		s.writeStatus(ext, a.retStatus, st)
+	}
+	if a.retRights {
+		if r, err := s.srv.policy.MyRights(s.identity(), mustACL(e.ACL), s.srv.ns.UserOf(e.Name)); err == nil {
+			s.wr().MyRights(ext, r)
+		}
+	}
+	if a.retMeta != nil {
+		s.printMetadata(ext, e, a.retMeta)
+	}
+}
+
+// specialUseFlags is Cyrus's specialuse_flags: \Inbox for XLIST, and the
+// user's /specialuse annotation for folders of their own INBOX.
+func (s *Session) specialUseFlags(e *mboxlist.Entry, xlist bool) string {
+	if e == nil {
+		return ""
+	}
+	inbox := s.srv.ns.UserInbox(s.userid, "")
+	switch {
+	case e.Name == inbox:
+		if xlist {
+			return `\Inbox`
+		}
+	case strings.HasPrefix(e.Name, inbox+"."):
+		v, ok, err := s.srv.annot.Get(s.srv.annotTarget(e), "/specialuse", s.userid)
+		if err == nil && ok {
+			return string(v)
+		}
+	}
+	return ""
+}
+
+// subscriptionList is the user's subscriptions in database order.
+func (s *Session) subscriptionList() []string {
+	db, err := s.srv.openSubs(s.userid, false)
+	if err != nil {
+		return nil
+	}
+	defer db.Close()
+	l, err := db.List()
+	if err != nil {
+		log.Printf(log.LevelErr, "IOERROR: reading subscriptions of %s: %v", s.userid, err)
+	}
+	return l
+}
+
+func (s *Session) subscriptions() map[string]bool {
+	m := map[string]bool{}
+	for _, n := range s.subscriptionList() {
+		m[n] = true
+	}
+	return m
+}
+
+// cmdSubscribe is SUBSCRIBE/UNSUBSCRIBE (Cyrus cmd_changesub): the
+// mailbox must exist to be subscribed unless allowallsubscribe.
+func (s *Session) cmdSubscribe(tag string, a *imapwire.Subscribe, add bool) {
+	name := a.Mailbox
+	intname, err := s.internalName(name)
+	if err == nil {
+		force := s.srv.cfg.Allowallsubscribe()
+		if add && !force {
+			e, lerr := s.srv.list.Lookup(intname)
+			switch {
+			case lerr != nil:
+				err = lerr
+			case !s.isAdmin && !s.aclRights(e).Has(acl.Lookup):
+				err = errNonexistent
+			}
+		}
+		if err == nil {
+			err = s.srv.subscribe(s.userid, intname, add)
+		}
+	}
+	s.tellChanges(false)
+	if err != nil {
+		s.no(tag, err)
+		return
+	}
+	s.ok(tag)
+}

@@ -1,0 +1,464 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"gyrus/lib/acl"
+	"gyrus/lib/annotate"
+	"gyrus/lib/imapwire"
+	"gyrus/lib/mailbox"
+	"gyrus/lib/mailbox/index"
+	"gyrus/lib/mboxlist"
+)
+
+// METADATA (RFC 5464) over Cyrus's annotation definitions
+// (imap/annotate.c): entries are defined (undefined ones are refused
+// unless annotation_allow_undefined), each allows shared and/or private
+// values, some are stored in annotations.db and some are computed from
+// the mailbox (size, uniqueid, partition...). GETMETADATA answers the
+// matching entries in reverse definition order followed by the asked
+// entry itself, as Cyrus 3.6.1 does.
+
+type metaKind int
+
+const (
+	metaDB      metaKind = iota // annotations.db
+	metaVirtual                 // computed, read-only
+	metaOption                  // a cyrus.index option bit
+	metaFile                    // a file in {configdirectory}/msg (server)
+)
+
+type metaEntry struct {
+	name    string
+	shared  bool
+	priv    bool
+	rights  acl.Rights // extra rights to store a shared value
+	kind    metaKind
+	typ     string // "string", "boolean", "uint"
+	setter  bool
+	get     func(s *Session, e *mboxlist.Entry, mb *mailbox.Mailbox) ([]byte, bool)
+	option  uint32
+	special bool // /specialuse validation
+}
+
+const vendor = "/vendor/cmu/cyrus-imapd/"
+
+func dateBytes(t uint32) ([]byte, bool) {
+	if t == 0 {
+		return nil, false
+	}
+	return []byte(time.Unix(int64(t), 0).Format("02-Jan-2006 15:04:05 -0700")), true
+}
+
+// mailboxEntries in Cyrus's definition order.
+var mailboxEntries = []metaEntry{
+	{name: "/check", shared: true, priv: true, kind: metaDB, typ: "boolean", setter: true},
+	{name: "/checkperiod", shared: true, priv: true, kind: metaDB, typ: "uint", setter: true},
+	{name: "/comment", shared: true, priv: true, kind: metaDB, typ: "string", setter: true},
+	{name: "/sort", shared: true, priv: true, kind: metaDB, typ: "string", setter: true},
+	{name: "/specialuse", priv: true, kind: metaDB, typ: "string", setter: true, special: true},
+	{name: "/thread", shared: true, priv: true, kind: metaDB, typ: "string", setter: true},
+	{name: vendor + "annotsize", shared: true, kind: metaVirtual,
+		get: func(_ *Session, _ *mboxlist.Entry, mb *mailbox.Mailbox) ([]byte, bool) {
+			return []byte(strconv.FormatUint(uint64(mb.Header().QuotaAnnotUsed), 10)), true
+		}},
+	{name: vendor + "archive", shared: true, rights: acl.Admin, kind: metaDB, typ: "uint", setter: true},
+	{name: vendor + "delete", shared: true, rights: acl.Admin, kind: metaDB, typ: "uint", setter: true},
+	{name: vendor + "duplicatedeliver", shared: true, kind: metaOption, option: index.OptDupDeliver, typ: "boolean", setter: true},
+	{name: vendor + "expire", shared: true, rights: acl.Admin, kind: metaDB, typ: "uint", setter: true},
+	{name: vendor + "lastpop", shared: true, kind: metaVirtual,
+		get: func(_ *Session, _ *mboxlist.Entry, mb *mailbox.Mailbox) ([]byte, bool) {
+			return dateBytes(mb.Header().POP3LastLogin)
+		}},
+	{name: vendor + "hasalarms", shared: true, kind: metaOption, option: index.OptHasAlarms, typ: "boolean"},
+	{name: vendor + "foldermodseq", shared: true, kind: metaVirtual,
+		get: func(_ *Session, e *mboxlist.Entry, _ *mailbox.Mailbox) ([]byte, bool) {
+			return []byte(strconv.FormatUint(e.FolderModSeq, 10)), true
+		}},
+	{name: vendor + "lastupdate", shared: true, kind: metaVirtual,
+		get: func(_ *Session, _ *mboxlist.Entry, mb *mailbox.Mailbox) ([]byte, bool) {
+			loc := mb.Location()
+			st, err := os.Stat(loc.IndexPath())
+			if err != nil {
+				return nil, false
+			}
+			return []byte(st.ModTime().Format("02-Jan-2006 15:04:05 -0700")), true
+		}},
+	{name: vendor + "news2mail", shared: true, rights: acl.Admin, kind: metaDB, typ: "string", setter: true},
+	{name: vendor + "partition", shared: true, kind: metaVirtual,
+		get: func(_ *Session, e *mboxlist.Entry, _ *mailbox.Mailbox) ([]byte, bool) {
+			return []byte(e.Partition), true
+		}},
+	{name: vendor + "pop3newuidl", shared: true, kind: metaOption, option: index.OptPOP3NewUIDL, typ: "boolean", setter: true},
+	{name: vendor + "pop3showafter", shared: true, kind: metaVirtual,
+		get: func(_ *Session, _ *mboxlist.Entry, mb *mailbox.Mailbox) ([]byte, bool) {
+			return dateBytes(mb.Header().POP3ShowAfter)
+		}},
+	{name: vendor + "search-fuzzy-always", shared: true, kind: metaDB, typ: "string", setter: true},
+	{name: vendor + "sharedseen", shared: true, kind: metaOption, option: index.OptSharedSeen, typ: "boolean", setter: true},
+	{name: vendor + "sieve", shared: true, rights: acl.Admin, kind: metaDB, typ: "string", setter: true},
+	{name: vendor + "size", shared: true, kind: metaVirtual,
+		get: func(_ *Session, _ *mboxlist.Entry, mb *mailbox.Mailbox) ([]byte, bool) {
+			return []byte(strconv.FormatUint(mb.Header().QuotaMailboxUsed, 10)), true
+		}},
+	{name: vendor + "sortorder", priv: true, kind: metaDB, typ: "uint", setter: true},
+	{name: vendor + "squat", shared: true, rights: acl.Admin, kind: metaDB, typ: "boolean", setter: true},
+	{name: vendor + "synccrcs", shared: true, kind: metaVirtual,
+		get: func(_ *Session, _ *mboxlist.Entry, mb *mailbox.Mailbox) ([]byte, bool) {
+			h := mb.Header()
+			return []byte(fmt.Sprintf("%d %d", h.SyncCRCBasic, h.SyncCRCAnnot)), true
+		}},
+	{name: vendor + "uniqueid", shared: true, kind: metaVirtual,
+		get: func(_ *Session, e *mboxlist.Entry, _ *mailbox.Mailbox) ([]byte, bool) {
+			return []byte(e.UniqueID), true
+		}},
+}
+
+// serverEntries in Cyrus's definition order.
+var serverEntries = []metaEntry{
+	{name: "/admin", shared: true, rights: acl.Admin, kind: metaDB, typ: "string", setter: true},
+	{name: "/comment", shared: true, priv: true, rights: acl.Admin, kind: metaDB, typ: "string", setter: true},
+	{name: "/motd", shared: true, kind: metaFile, typ: "string", setter: true},
+	{name: vendor + "expire", shared: true, rights: acl.Admin, kind: metaDB, typ: "uint", setter: true},
+	{name: vendor + "shutdown", shared: true, kind: metaFile, typ: "string", setter: true},
+	{name: vendor + "squat", shared: true, rights: acl.Admin, kind: metaDB, typ: "boolean", setter: true},
+}
+
+// metaName splits "/private/comment" into (private, "/comment").
+func metaName(full string) (priv bool, entry string, ok bool) {
+	switch {
+	case strings.HasPrefix(strings.ToLower(full), "/private"):
+		return true, full[len("/private"):], true
+	case strings.HasPrefix(strings.ToLower(full), "/shared"):
+		return false, full[len("/shared"):], true
+	}
+	return false, "", false
+}
+
+// metaMatch tells whether a defined entry name lies under the asked one
+// within depth ("0", "1", "infinity").
+func metaMatch(asked, name, depth string) bool {
+	if strings.EqualFold(asked, name) {
+		return true
+	}
+	if depth == "" || depth == "0" {
+		return false
+	}
+	prefix := asked
+	if !strings.HasSuffix(prefix, "/") {
+		prefix += "/"
+	}
+	if prefix == "/" {
+		prefix = "/"
+	}
+	if !strings.HasPrefix(strings.ToLower(name), strings.ToLower(prefix)) {
+		return false
+	}
+	if depth == "1" {
+		return !strings.Contains(name[len(prefix):], "/")
+	}
+	return true
+}
+
+func (s *Session) cmdGetMetadata(tag string, a *imapwire.GetMetadata) {
+	var maxSize uint64
+	if a.MaxSize != nil {
+		maxSize = *a.MaxSize
+	}
+	longest := uint64(0)
+	for _, name := range a.Mailboxes {
+		var out []imapwire.MetadataEntry
+		var e *mboxlist.Entry
+		var mb *mailbox.Mailbox
+		table := serverEntries
+		if name != "" {
+			var err error
+			e, _, err = s.lookup(name)
+			if err == nil && !s.isAdmin {
+				r := s.aclRights(e)
+				if !r.Has(acl.Lookup) {
+					err = errNonexistent
+				} else if !r.Has(acl.Read) {
+					err = errPermission
+				}
+			}
+			if err == nil {
+				mb, err = s.srv.openMailbox(e, mailbox.ReadOnly)
+			}
+			if err != nil {
+				s.no(tag, err)
+				return
+			}
+			table = mailboxEntries
+		}
+		for _, asked := range a.Entries {
+			priv, entry, ok := metaName(asked)
+			if !ok {
+				continue
+			}
+			prefix := "/shared"
+			if priv {
+				prefix = "/private"
+			}
+			for i := len(table) - 1; i >= 0; i-- {
+				d := &table[i]
+				if (priv && !d.priv) || (!priv && !d.shared) {
+					continue
+				}
+				if !metaMatch(entry, d.name, a.Depth) || strings.EqualFold(entry, d.name) && false {
+					continue
+				}
+				if strings.EqualFold(entry, d.name) {
+					continue // the asked entry itself comes last
+				}
+				v, has := s.metaValue(d, priv, e, mb)
+				out = appendMeta(out, prefix+d.name, v, has, maxSize, &longest)
+			}
+			// the entry itself
+			var v []byte
+			has := false
+			for i := range table {
+				if strings.EqualFold(table[i].name, entry) && ((priv && table[i].priv) || (!priv && table[i].shared)) {
+					v, has = s.metaValue(&table[i], priv, e, mb)
+				}
+			}
+			if !has && s.srv.cfg.AnnotationAllowUndefined() {
+				v, has = s.metaStored(entry, priv, e)
+			}
+			out = appendMeta(out, asked, v, has, maxSize, &longest)
+		}
+		if mb != nil {
+			mb.Close()
+		}
+		if len(out) > 0 {
+			s.wr().Metadata(name, out)
+		}
+	}
+	s.tellChanges(false)
+	s.ok(tag)
+}
+
+func appendMeta(out []imapwire.MetadataEntry, name string, v []byte, has bool, maxSize uint64, longest *uint64) []imapwire.MetadataEntry {
+	if has && maxSize > 0 && uint64(len(v)) > maxSize {
+		if uint64(len(v)) > *longest {
+			*longest = uint64(len(v))
+		}
+		return out
+	}
+	if !has {
+		v = nil
+	} else if v == nil {
+		v = []byte{}
+	}
+	return append(out, imapwire.MetadataEntry{Name: name, Value: v})
+}
+
+// metaValue reads one defined entry.
+func (s *Session) metaValue(d *metaEntry, priv bool, e *mboxlist.Entry, mb *mailbox.Mailbox) ([]byte, bool) {
+	switch d.kind {
+	case metaVirtual:
+		if mb == nil {
+			return nil, false
+		}
+		return d.get(s, e, mb)
+	case metaOption:
+		if mb == nil {
+			return nil, false
+		}
+		if mb.Header().Options&d.option != 0 {
+			return []byte("true"), true
+		}
+		return []byte("false"), true
+	case metaFile:
+		file := "motd"
+		if d.name == vendor+"shutdown" {
+			file = "shutdown"
+		}
+		b, err := os.ReadFile(filepath.Join(s.srv.cfg.Configdirectory(), "msg", file))
+		if err != nil {
+			return nil, false
+		}
+		if i := strings.IndexAny(string(b), "\r\n"); i >= 0 {
+			b = b[:i]
+		}
+		return b, true
+	}
+	return s.metaStored(d.name, priv, e)
+}
+
+func (s *Session) metaStored(entry string, priv bool, e *mboxlist.Entry) ([]byte, bool) {
+	userid := ""
+	if priv {
+		userid = s.userid
+	}
+	t := annotate.Server
+	if e != nil {
+		t = s.srv.annotTarget(e)
+	}
+	v, ok, err := s.srv.annot.Get(t, entry, userid)
+	if err != nil || !ok {
+		return nil, false
+	}
+	return v, true
+}
+
+func (s *Session) cmdSetMetadata(tag string, a *imapwire.SetMetadata) {
+	var e *mboxlist.Entry
+	if a.Mailbox != "" {
+		var err error
+		e, _, err = s.lookup(a.Mailbox)
+		if err != nil {
+			s.no(tag, err)
+			return
+		}
+	}
+	for _, m := range a.Entries {
+		if err := s.setOneMetadata(e, m); err != nil {
+			s.tellChanges(false)
+			s.no(tag, err)
+			return
+		}
+	}
+	s.tellChanges(false)
+	s.ok(tag)
+}
+
+func (s *Session) setOneMetadata(e *mboxlist.Entry, m imapwire.MetadataEntry) error {
+	priv, entry, ok := metaName(m.Name)
+	if !ok {
+		return errBadAnnotEntry
+	}
+	table := serverEntries
+	if e != nil {
+		table = mailboxEntries
+	}
+	var d *metaEntry
+	for i := range table {
+		if strings.EqualFold(table[i].name, entry) {
+			d = &table[i]
+		}
+	}
+	admin := s.isAdmin || s.isProxyAdmin
+	if d == nil {
+		if !s.srv.cfg.AnnotationAllowUndefined() {
+			return errPermission
+		}
+		d = &metaEntry{name: entry, shared: true, priv: true, kind: metaDB, typ: "string", setter: true}
+	}
+	if !d.setter || (priv && !d.priv) || (!priv && !d.shared) {
+		return errPermission
+	}
+	// Cyrus _annotate_may_store
+	if !admin {
+		if e == nil {
+			if !priv {
+				return errPermission
+			}
+		} else {
+			need := acl.Lookup
+			if !priv {
+				need |= acl.Read | acl.Write | d.rights
+			}
+			if !s.srv.policy.ACLRights(s.identity(), mustACL(e.ACL)).Has(need) {
+				return errPermission
+			}
+		}
+	}
+	val := m.Value
+	if val != nil {
+		switch d.typ {
+		case "boolean":
+			if !strings.EqualFold(string(val), "true") && !strings.EqualFold(string(val), "false") {
+				return errBadAnnotValue
+			}
+		case "uint":
+			if _, err := strconv.ParseUint(string(val), 10, 32); err != nil {
+				return errBadAnnotValue
+			}
+		}
+	}
+	userid := ""
+	if priv {
+		userid = s.userid
+	}
+	switch d.kind {
+	case metaOption:
+		mb, err := s.srv.openMailbox(e, mailbox.ReadWrite)
+		if err != nil {
+			return err
+		}
+		defer mb.Close()
+		tx, err := mb.Begin()
+		if err != nil {
+			return err
+		}
+		if val != nil && strings.EqualFold(string(val), "true") {
+			tx.SetOptions(d.option, 0)
+		} else {
+			tx.SetOptions(0, d.option)
+		}
+		return tx.Commit()
+	case metaFile:
+		if !admin {
+			return errPermission
+		}
+		file := "motd"
+		if d.name == vendor+"shutdown" {
+			file = "shutdown"
+		}
+		path := filepath.Join(s.srv.cfg.Configdirectory(), "msg", file)
+		if val == nil || len(val) == 0 {
+			os.Remove(path)
+			return nil
+		}
+		os.MkdirAll(filepath.Dir(path), 0o755)
+		return os.WriteFile(path, append(append([]byte{}, val...), '\n'), 0o644)
+	}
+	if d.special && val != nil && len(val) > 0 {
+		norm, err := s.srv.validateSpecialUse(e.Name, s.srv.ns.UserOf(e.Name), string(val))
+		if err != nil {
+			return err
+		}
+		val = []byte(norm)
+	}
+	if val == nil {
+		val = []byte{}
+	}
+	if e == nil {
+		return s.srv.annot.SetServer(d.name, userid, val)
+	}
+	return s.srv.setMailboxAnnotation(e, d.name, userid, val)
+}
+
+// printMetadata is LIST RETURN (METADATA (...)) (Cyrus printmetadata).
+func (s *Session) printMetadata(ext string, e *mboxlist.Entry, entries []string) {
+	mb, err := s.srv.openMailbox(e, mailbox.ReadOnly)
+	if err != nil {
+		return
+	}
+	defer mb.Close()
+	var out []imapwire.MetadataEntry
+	for _, asked := range entries {
+		priv, entry, ok := metaName(asked)
+		if !ok {
+			continue
+		}
+		for i := range mailboxEntries {
+			d := &mailboxEntries[i]
+			if !strings.EqualFold(d.name, entry) || (priv && !d.priv) || (!priv && !d.shared) {
+				continue
+			}
+			if v, has := s.metaValue(d, priv, e, mb); has {
+				out = append(out, imapwire.MetadataEntry{Name: asked, Value: v})
+			}
+		}
+	}
+	if len(out) > 0 {
+		s.wr().Metadata(ext, out)
+	}
+}

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+
+	"gyrus/lib/imapwire"
+	"gyrus/lib/message"
+)
+
+// SEARCH (RFC 9051 6.4.4, RFC 4731 ESEARCH, RFC 5182 SEARCHRES, RFC
+// 7162 MODSEQ) answered as Cyrus's cmd_search/index_search do. The
+// evaluation itself is one call, evaluateSearch (searcheval.go), which
+// lib/search will replace.
+
+// knownCharset is asked by the parser for SEARCH/SORT/THREAD CHARSET
+// (Cyrus: charset_lookupname).
+func knownCharset(name string) bool {
+	return message.LookupCharset(name) != nil
+}
+
+// cmdSearch runs SEARCH and UID SEARCH.
+func (s *Session) cmdSearch(tag string, uid bool, a *imapwire.Search) {
+	start := time.Now()
+	// Cyrus index_search: updates first (no expunges), then the search.
+	s.tellChanges(false)
+	seqs, err := s.search(a.Program, a.Charset)
+	if err != nil {
+		s.no(tag, err)
+		return
+	}
+	modseq := uint64(0)
+	if usesModSeq(a.Program) {
+		for _, q := range seqs {
+			if m := s.sel.view.Msg(q).ModSeq; m > modseq {
+				modseq = m
+			}
+		}
+	}
+	s.writeSearchResult(tag, uid, a.Return, seqs, modseq, "SEARCH")
+	s.okText(tag, fmt.Sprintf("Completed (%d msgs in %.3f secs)", len(seqs), time.Since(start).Seconds()))
+}
+
+// search evaluates a program over the selected mailbox and returns the
+// matching sequence numbers in ascending order.
+func (s *Session) search(prog *imapwire.SearchKey, charset string) ([]uint32, error) {
+	sel := s.sel
+	q := &searchQuery{
+		Program:   prog,
+		Charset:   charset,
+		View:      sel.view,
+		Mailbox:   sel.mb,
+		Seen:      sel.isSeen,
+		Recent:    func(seq uint32) bool { return sel.extra[seq-1].recent },
+		SearchRes: s.searchRes,
+		Now:       time.Now(),
+		MsgOpts:   s.srv.msgopts,
+	}
+	return evaluateSearch(q)
+}
+
+// writeSearchResult writes "* SEARCH ..." or, with RETURN options, the
+// ESEARCH response (RFC 4731), and saves the result for "$" (RFC 5182).
+func (s *Session) writeSearchResult(tag string, uid bool, ret *imapwire.SearchReturn, seqs []uint32, modseq uint64, name string) {
+	sel := s.sel
+	nums := make([]uint32, len(seqs))
+	for i, q := range seqs {
+		if uid {
+			nums[i] = sel.view.UID(q)
+		} else {
+			nums[i] = q
+		}
+	}
+	if ret == nil {
+		w := s.wr()
+		w.Search(name, nums, modseq)
+		return
+	}
+	if ret.ReturnSave {
+		s.searchRes = make([]uint32, len(seqs))
+		for i, q := range seqs {
+			s.searchRes[i] = sel.view.UID(q)
+		}
+		if !ret.ReturnMin && !ret.ReturnMax && !ret.ReturnAll && !ret.ReturnCount && !ret.Relevancy {
+			return // RFC 5182 2.1: SAVE alone answers nothing
+		}
+	}
+	all := ret.ReturnAll || (!ret.ReturnMin && !ret.ReturnMax && !ret.ReturnCount && !ret.Relevancy && !ret.ReturnSave)
+	d := &imapwire.ESearchData{Tag: tag, UID: uid}
+	if ret.ReturnCount {
+		n := uint32(len(nums))
+		d.Count = &n
+	}
+	if len(nums) > 0 {
+		sorted := sortedCopy(nums)
+		if ret.ReturnMin {
+			d.Min = sorted[0]
+		}
+		if ret.ReturnMax {
+			d.Max = sorted[len(sorted)-1]
+		}
+		if all {
+			if uid {
+				d.All = uidSetOf(sorted)
+			} else {
+				d.All = numSetOf(sorted, false)
+			}
+		}
+		if ret.Relevancy {
+			d.Relevancy = make([]uint8, len(nums))
+			for i := range d.Relevancy {
+				d.Relevancy[i] = 100 // Cyrus: every message 100
+			}
+		}
+		if modseq != 0 {
+			// Cyrus esearch_modseq_response: the modseq of what is
+			// returned when only MIN and/or MAX are.
+			only := !all && !ret.ReturnCount && !ret.Relevancy
+			switch {
+			case only && ret.ReturnMin && ret.ReturnMax:
+				a, b := s.modseqOf(sorted[0], uid), s.modseqOf(sorted[len(sorted)-1], uid)
+				modseq = max(a, b)
+			case only && ret.ReturnMin:
+				modseq = s.modseqOf(sorted[0], uid)
+			case only && ret.ReturnMax:
+				modseq = s.modseqOf(sorted[len(sorted)-1], uid)
+			}
+			d.ModSeq = modseq
+		}
+	}
+	s.wr().ESearch(d)
+}
+
+func (s *Session) modseqOf(n uint32, uid bool) uint64 {
+	v := s.sel.view
+	if uid {
+		q, ok := v.Seq(n)
+		if !ok {
+			return 0
+		}
+		n = q
+	}
+	if m := v.Msg(n); m != nil {
+		return m.ModSeq
+	}
+	return 0
+}
+
+func sortedCopy(a []uint32) []uint32 {
+	b := append([]uint32(nil), a...)
+	return sortedUnique(b)
+}
+
+// usesModSeq reports a MODSEQ key anywhere in the program (RFC 7162
+// 3.1.5: the result then carries the highest modseq).
+func usesModSeq(k *imapwire.SearchKey) bool {
+	if k == nil {
+		return false
+	}
+	if k.Op == imapwire.SearchModSeq {
+		return true
+	}
+	for _, c := range k.Keys {
+		if usesModSeq(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// searchKeyString is a program as text (for logs).
+func searchKeyString(k *imapwire.SearchKey) string {
+	if k == nil {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(string(k.Op))
+	for _, c := range k.Keys {
+		b.WriteString(" (" + searchKeyString(c) + ")")
+	}
+	return b.String()
+}
+
+var _ = imap.SearchRes

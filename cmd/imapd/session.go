@@ -1,0 +1,323 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"gyrus/lib/imapwire"
+	"gyrus/lib/log"
+	"gyrus/lib/sasl"
+	"gyrus/lib/service"
+	"gyrus/lib/tlsutil"
+)
+
+// Session is one IMAP connection. It belongs to one goroutine (during
+// IDLE a second one only waits for the client's DONE). It holds no
+// large buffer while it waits for a command: the response writer is
+// borrowed from the server's pool for the duration of a command.
+type Session struct {
+	srv  *Server
+	ss   *service.Session
+	conn net.Conn // the transport now (TLS/COMPRESS wrap the raw one)
+	raw  net.Conn
+	p    *imapwire.Parser
+	w    *imapwire.Writer // non-nil while a command runs
+	dst  io.Writer        // where the writer writes (conn or compressor)
+
+	sessionID  string
+	tlsDone    bool
+	tlsState   *tlsutil.State
+	compressed bool
+
+	// Authentication state.
+	userid       string // canonical user id; "" before login
+	authID       string // who authenticated (differs when proxying)
+	isAdmin      bool
+	isProxyAdmin bool
+	didID        bool
+	saslSSF      int
+	plainAlert   string // plaintextloginalert, shown before the next command
+
+	// Client-enabled extensions (RFC 5161 ENABLE, or implied).
+	condstore bool
+	qresync   bool
+	utf8      bool
+
+	sel       *selected // nil when no mailbox is selected
+	searchRes []uint32  // RFC 5182 saved result (UIDs), nil = none
+
+	lastQuotaRoot  string // warn_about_quota's rate limit
+	nextQuotaAlert time.Time
+
+	cmdName string // current command, for logs
+	closing bool   // LOGOUT or fatal error: leave the loop
+}
+
+func newSession(srv *Server, conn net.Conn, ss *service.Session) *Session {
+	s := &Session{srv: srv, ss: ss, conn: conn, raw: conn, dst: conn}
+	s.sessionID = newSessionID(srv)
+	s.p = imapwire.NewParser(conn, imapwire.Options{
+		Limits:       srv.limits,
+		Ext:          imapwire.ExtSearchRes | imapwire.ExtStatusDeleted | imapwire.ExtAppendLimit,
+		LiteralMinus: srv.cfg.Literalminus(),
+		Continue:     s.continueLiteral,
+		Gate:         s.gate,
+		KnownCharset: knownCharset,
+	})
+	return s
+}
+
+// newSessionID is Cyrus's session_new_id: <prefix>-<time>-<pid>-<n>-<random>,
+// where prefix is syslog_prefix or the server name.
+func newSessionID(srv *Server) string {
+	base := srv.cfg.SyslogPrefix()
+	if base == "" {
+		base = srv.servername
+	}
+	var b [8]byte
+	rand.Read(b[:])
+	return fmt.Sprintf("%.128s-%d-%d-%d-%d", base, time.Now().Unix(), os.Getpid(), sessionCounter.Add(1), binary.LittleEndian.Uint64(b[:]))
+}
+
+// sessionCounter numbers the sessions of the process (Cyrus counts them
+// per second; a process-wide counter is as unique).
+var sessionCounter atomic.Uint64
+
+// wr returns the response writer, borrowing one from the pool if the
+// session has none (a command started).
+func (s *Session) wr() *imapwire.Writer {
+	if s.w == nil {
+		s.w = s.srv.writers.Get().(*imapwire.Writer)
+		s.w.Reset(s.dst)
+		s.w.SetUTF8(s.utf8)
+	}
+	return s.w
+}
+
+// release flushes and gives the writer back to the pool.
+func (s *Session) release() error {
+	if s.w == nil {
+		return nil
+	}
+	err := s.w.Flush()
+	if err == nil {
+		err = s.w.Err()
+	}
+	if err == nil {
+		s.w.Reset(nil)
+		s.srv.writers.Put(s.w)
+	}
+	// a writer that failed is dropped: it keeps its error
+	s.w = nil
+	return err
+}
+
+func (s *Session) continueLiteral(r imapwire.LiteralRequest) error {
+	return s.wr().ContinueLiteral(r)
+}
+
+func (s *Session) authed() bool { return s.userid != "" }
+
+// saslState is the connection as lib/sasl sees it. An external layer of
+// strength 2 or more (-p) counts as encryption, as it does for Cyrus.
+func (s *Session) saslState() sasl.ConnState {
+	var st sasl.ConnState
+	if s.tlsState != nil {
+		st = s.tlsState.SASL()
+	}
+	if s.srv.flags.ExtSSF >= 2 {
+		st.TLS = true
+	}
+	return st
+}
+
+// run is the whole session: greeting, commands until LOGOUT or the end
+// of the connection, then the cleanup.
+func (s *Session) run(ctx context.Context) {
+	defer func() {
+		if r := recover(); r != nil {
+			log.Error("session_panic", "sessionid", s.sessionID, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+		}
+		s.cleanup()
+	}()
+	stop := context.AfterFunc(ctx, func() { s.raw.SetReadDeadline(time.Now()) })
+	defer stop()
+
+	if s.srv.flags.ImplicitTLS {
+		if !s.startTLS(ctx, tlsutil.HandshakeTimeout) {
+			return
+		}
+	}
+	s.greeting()
+	s.motd()
+	if s.release() != nil {
+		return
+	}
+	for !s.closing {
+		if s.authed() && !s.isAdmin {
+			if msg, ok := s.shutdownMessage(); ok {
+				s.wr().RawString("* BYE [ALERT] " + strings.TrimLeft(msg, "[") + "\r\n")
+				s.release()
+				return
+			}
+		}
+		s.raw.SetReadDeadline(time.Now().Add(s.srv.timeout))
+		cmd, err := s.p.ReadCommand()
+		if err != nil {
+			var e *imapwire.Error
+			if errors.As(err, &e) {
+				s.wr().WriteError(e)
+				if e.Fatal() {
+					s.release()
+					return
+				}
+				if s.release() != nil {
+					return
+				}
+				continue
+			}
+			s.readFailed(ctx, err)
+			return
+		}
+		s.raw.SetReadDeadline(time.Time{})
+		s.plainAlertOnce()
+		s.dispatch(cmd)
+		if err := s.release(); err != nil {
+			return
+		}
+	}
+}
+
+// readFailed ends the session after a read error: a timeout gets Cyrus's
+// autologout BYE, a shutdown nothing, the end of the connection nothing.
+func (s *Session) readFailed(ctx context.Context, err error) {
+	if ctx.Err() != nil {
+		return
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		log.Printf(log.LevelWarning, "idle for too long, closing connection")
+		s.wr().RawString("* BYE idle for too long\r\n")
+		s.release()
+		return
+	}
+	if err != io.EOF && !errors.Is(err, net.ErrClosed) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		log.Debug("read_failed", "sessionid", s.sessionID, "error", err)
+	}
+}
+
+// greeting is Cyrus's "* OK [CAPABILITY ...] <servername> Cyrus IMAP
+// <version> server ready", with Gyrus's name (serverinfo: off drops the
+// name and version, min the version).
+func (s *Session) greeting() {
+	w := s.wr()
+	w.RawString("* OK [CAPABILITY ")
+	w.RawString(strings.Join(s.capabilityWords(capPre), " "))
+	w.RawString("]")
+	switch s.srv.cfg.Serverinfo() {
+	case "on":
+		w.RawString(" " + s.srv.servername + " Gyrus IMAP " + gyrusVersion())
+	case "min":
+		w.RawString(" " + s.srv.servername)
+	}
+	w.RawString(" server ready\r\n")
+}
+
+// motd sends the first line of {configdirectory}/msg/motd as an ALERT.
+func (s *Session) motd() {
+	line, ok := firstLine(filepath.Join(s.srv.cfg.Configdirectory(), "msg", "motd"))
+	if !ok {
+		return
+	}
+	s.wr().RawString("* OK [ALERT] " + strings.TrimLeft(line, "[") + "\r\n")
+}
+
+// shutdownMessage reads msg/shutdown.<service>, then msg/shutdown (Cyrus
+// shutdown_file), and the user deny list.
+func (s *Session) shutdownMessage() (string, bool) {
+	dir := filepath.Join(s.srv.cfg.Configdirectory(), "msg")
+	if line, ok := firstLine(filepath.Join(dir, "shutdown."+s.srv.ident)); ok {
+		return line, true
+	}
+	if line, ok := firstLine(filepath.Join(dir, "shutdown")); ok {
+		return line, true
+	}
+	if s.srv.deny != nil {
+		if denied, msg, _ := s.srv.deny.Check(s.userid, s.srv.ident); denied {
+			return msg, true
+		}
+	}
+	return "", false
+}
+
+func firstLine(path string) (string, bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", false
+	}
+	defer f.Close()
+	br := bufio.NewReaderSize(f, 512)
+	line, _ := br.ReadString('\n')
+	if i := strings.IndexAny(line, "\r\n"); i >= 0 {
+		line = line[:i]
+	}
+	return line, true
+}
+
+func (s *Session) plainAlertOnce() {
+	if s.plainAlert != "" {
+		s.wr().RawString("* OK [ALERT] " + s.plainAlert + "\r\n")
+		s.plainAlert = ""
+	}
+}
+
+// cleanup runs when the connection ends for any reason.
+func (s *Session) cleanup() {
+	s.release()
+	if s.sel != nil {
+		s.closeSelected(s.srv.cfg.Autoexpunge())
+	}
+}
+
+// ok writes "tag OK Completed".
+func (s *Session) ok(tag string) {
+	s.wr().StatusResponse(tag, imapwire.StatusOK, "", "Completed")
+}
+
+func (s *Session) okText(tag, text string) {
+	s.wr().StatusResponse(tag, imapwire.StatusOK, "", text)
+}
+
+func (s *Session) okCode(tag string, code imapwire.Code, text string) {
+	s.wr().StatusResponse(tag, imapwire.StatusOK, code, text)
+}
+
+func (s *Session) bad(tag, text string) {
+	s.wr().StatusResponse(tag, imapwire.StatusBAD, "", text)
+}
+
+func (s *Session) noText(tag, text string) {
+	s.wr().StatusResponse(tag, imapwire.StatusNO, "", text)
+}
+
+func (s *Session) noCode(tag string, code imapwire.Code, text string) {
+	s.wr().StatusResponse(tag, imapwire.StatusNO, code, text)
+}
+
+// no answers NO with the text Cyrus gives for err (see errors.go).
+func (s *Session) no(tag string, err error) {
+	code, text := s.errText(err)
+	s.wr().StatusResponse(tag, imapwire.StatusNO, code, text)
+}
