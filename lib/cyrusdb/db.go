@@ -355,12 +355,22 @@ func (db *DB) readBatch(prefix, after []byte) ([]kv, bool, error) {
 		return nil, false, err
 	}
 	defer tx.Abort()
-	var batch []kv
+	// The copies of a batch share a few buffers instead of taking two
+	// allocations per record; a full buffer is left to the slices
+	// already cut from it and a bigger one started.
+	batch := make([]kv, 0, foreachBatch)
+	var buf []byte
 	take := func(k, v []byte) error {
 		if len(batch) == foreachBatch {
 			return errBatchFull
 		}
-		batch = append(batch, kv{append([]byte(nil), k...), append([]byte(nil), v...)})
+		if cap(buf)-len(buf) < len(k)+len(v) {
+			buf = make([]byte, 0, max(2*cap(buf), len(k)+len(v), 4096))
+		}
+		s := len(buf)
+		buf = append(append(buf, k...), v...)
+		m := s + len(k)
+		batch = append(batch, kv{buf[s:m:m], buf[m:len(buf):len(buf)]})
 		return nil
 	}
 	if after == nil {
