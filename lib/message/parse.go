@@ -222,7 +222,8 @@ func (p *parser) finishRaw(b *body, sink *rangeSink) {
 func (p *parser) parseHeaders(b *body, defaultType string, bs *boundaryStack, top bool) bool {
 	sc := p.sc
 	b.headerOffset = uint32(sc.pos)
-	hdr := []byte{'\n'} // Cyrus primes the buffer with a newline
+	hdr := make([]byte, 1, 512) // Cyrus primes the buffer with a newline
+	hdr[0] = '\n'
 	sawBoundary := false
 	for !sc.atEOF() {
 		ls := len(hdr)
