@@ -25,8 +25,8 @@ func TestSearchFormExamples(t *testing.T) {
 		{"a \t b", SkipSpace, "AB"},
 		{"a\u00a0\u3000b", DefaultFlags, "A B"},
 		{"a…b", DefaultFlags, "A...B"},
-		{"x\x00y", DefaultFlags, "X"}, // a C string ends at NUL
-		{"\xe0\x81\x81", DefaultFlags, "A"},   // overlong UTF-8 accepted
+		{"x\x00y", DefaultFlags, "X"},                // a C string ends at NUL
+		{"\xe0\x81\x81", DefaultFlags, "A"},          // overlong UTF-8 accepted
 		{"\xc0\x80z", DefaultFlags, "\ufffd\ufffdZ"}, // C0/C1 rejected, then a stray continuation
 		{"Ab  c", KeepCase | MergeSpace, "Ab c"},
 	}
