@@ -76,9 +76,11 @@ func (s *Session) cmdList(tag, cmd string, l *imapwire.List) {
 	a := &listArgs{cmd: cmd, extended: l.Extended, sel: *l}
 	a.patterns = append(a.patterns, l.Patterns...)
 	o := l.Options
-	a.retSubs = o.ReturnSubscribed
-	a.retChild = o.ReturnChildren
-	a.retSpecial = o.ReturnSpecialUse
+	// Cyrus: LIST always returns CHILDREN, XLIST also SPECIAL-USE, and
+	// the SUBSCRIBED selection implies RETURN (SUBSCRIBED).
+	a.retSubs = o.ReturnSubscribed || o.SelectSubscribed
+	a.retChild = true
+	a.retSpecial = o.ReturnSpecialUse || cmd == "XLIST"
 	if l.ReturnStatus != nil {
 		a.retStatus = l.ReturnStatus
 	}

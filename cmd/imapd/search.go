@@ -48,6 +48,7 @@ func (s *Session) cmdSearch(tag string, uid bool, a *imapwire.Search) {
 // matching sequence numbers in ascending order.
 func (s *Session) search(prog *imapwire.SearchKey, charset string) ([]uint32, error) {
 	sel := s.sel
+	prog = convertSearchText(prog, charset)
 	q := &searchQuery{
 		Program:   prog,
 		Charset:   charset,
@@ -60,6 +61,34 @@ func (s *Session) search(prog *imapwire.SearchKey, charset string) ([]uint32, er
 		MsgOpts:   s.srv.msgopts,
 	}
 	return evaluateSearch(q)
+}
+
+// convertSearchText returns a copy of the program whose search strings
+// are converted from charset (default US-ASCII, as Cyrus) to UTF-8:
+// bytes the charset cannot hold become U+FFFD, as Cyrus's
+// charset_convert makes them.
+func convertSearchText(k *imapwire.SearchKey, charset string) *imapwire.SearchKey {
+	if k == nil {
+		return nil
+	}
+	if charset == "" {
+		charset = "US-ASCII"
+	}
+	c := *k
+	switch k.Op {
+	case imapwire.SearchBcc, imapwire.SearchBody, imapwire.SearchCc, imapwire.SearchFrom,
+		imapwire.SearchSubject, imapwire.SearchText, imapwire.SearchTo, imapwire.SearchHeader,
+		imapwire.SearchDeliveredTo, imapwire.SearchListID, imapwire.SearchContentType,
+		imapwire.SearchAttachmentName:
+		c.Text = toUTF8([]byte(k.Text), charset)
+	}
+	if len(k.Keys) > 0 {
+		c.Keys = make([]*imapwire.SearchKey, len(k.Keys))
+		for i, sub := range k.Keys {
+			c.Keys[i] = convertSearchText(sub, charset)
+		}
+	}
+	return &c
 }
 
 // writeSearchResult writes "* SEARCH ..." or, with RETURN options, the

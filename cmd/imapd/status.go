@@ -69,10 +69,27 @@ func (s *Session) statusData(e *mboxlist.Entry, items *imapwire.StatusItems) (*s
 		mailboxID:     mb.MailboxHeader().UniqueID,
 		deleted:       h.Deleted,
 	}
+	if sel := s.sel; sel != nil && sel.name == e.Name && !sel.gone {
+		// the selected mailbox: the session's own \Recent and \Seen
+		// (Cyrus index_status, the "alive" Recent count)
+		st.recent = sel.numRecent()
+		st.unseen = 0
+		for q := uint32(1); q <= sel.view.Len(); q++ {
+			if !sel.view.Msg(q).Expunged() && !sel.isSeen(q) {
+				st.unseen++
+			}
+		}
+		if !items.DeletedStorage {
+			return st, nil
+		}
+	}
 	needSeen := items.NumRecent || items.NumUnseen
 	if !needSeen && !items.DeletedStorage || h.Exists == 0 {
 		return st, nil
 	}
+	sel0 := s.sel
+	useSession := sel0 != nil && sel0.name == e.Name && !sel0.gone
+	recentKeep, unseenKeep := st.recent, st.unseen
 	owner := s.srv.ns.UserOf(e.Name)
 	internal := h.Options&index.OptSharedSeen != 0 || owner == s.userid
 	recentUID := h.RecentUID
@@ -103,6 +120,9 @@ func (s *Session) statusData(e *mboxlist.Entry, items *imapwire.StatusItems) (*s
 		}
 		return nil
 	})
+	if useSession {
+		st.recent, st.unseen = recentKeep, unseenKeep
+	}
 	return st, err
 }
 

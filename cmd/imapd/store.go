@@ -222,13 +222,12 @@ func (s *Session) storeFlags(seqs []uint32, op imap.StoreFlagsOp, silent, seenFl
 	if err := s.refresh(); err != nil {
 		return modified, err
 	}
-	if silent && !s.condstore {
-		for _, d := range changed {
-			if sel.extra[d.seq-1].told == d.oldMod {
-				sel.extra[d.seq-1].told = sel.view.Msg(d.seq).ModSeq
-			}
-		}
-	}
+	// Cyrus 3.6.1 means to keep .SILENT changes untold without CONDSTORE,
+	// but it records the old modseq as told (index_storeflag runs before
+	// the record gets its new modseq), so the new flags are reported
+	// anyway; Gyrus answers the same.
+	_ = silent
+	_ = changed
 	return modified, nil
 }
 
@@ -264,11 +263,11 @@ func (sel *selected) highestModSeq() uint64 {
 	return h
 }
 
-// cmdExpunge runs EXPUNGE and UID EXPUNGE (RFC 4315 2.1).
+// cmdExpunge runs EXPUNGE and UID EXPUNGE (RFC 4315 2.1), as Cyrus's
+// cmd_expunge: HIGHESTMODSEQ in the answer when it moved.
 func (s *Session) cmdExpunge(tag string, u *imapwire.UIDExpunge) {
 	sel := s.sel
 	if !sel.rights.Has(acl.Expunge) {
-		s.tellPending(true, u != nil, false)
 		s.no(tag, errPermission)
 		return
 	}
@@ -276,6 +275,7 @@ func (s *Session) cmdExpunge(tag string, u *imapwire.UIDExpunge) {
 	if u != nil {
 		set = u.UIDs
 	}
+	old := sel.highestModSeq()
 	if err := s.refresh(); err != nil {
 		s.no(tag, err)
 		return
@@ -289,6 +289,10 @@ func (s *Session) cmdExpunge(tag string, u *imapwire.UIDExpunge) {
 		log.Printf(log.LevelNotice, "Expunged %d messages from %s", n, sel.name)
 	}
 	s.tellChangesUID(true, u != nil)
+	if now := sel.highestModSeq(); now > old {
+		s.okCode(tag, imapwire.CodeHighestModSeq(now), "Completed")
+		return
+	}
 	s.ok(tag)
 }
 
