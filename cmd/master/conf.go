@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strings"
 
 	"gyrus/lib/config"
 	"gyrus/lib/proc"
@@ -21,13 +20,6 @@ type settings struct {
 	debug           bool
 	procDir         string // where services keep proc files
 }
-
-// Gyrus extensions from later Cyrus (3.10): not in 3.6.1's option table,
-// read as overflow keys until the table has them.
-const (
-	optPidFile   = "master_pid_file"
-	optReadyFile = "master_ready_file"
-)
 
 func loadSettings(path string) (*settings, error) {
 	c, err := config.Load(path, "master")
@@ -49,15 +41,10 @@ func loadSettings(path string) (*settings, error) {
 	if d, err := proc.Dir(c); err == nil {
 		s.procDir = d
 	}
-	expand := func(v string) string { return strings.ReplaceAll(v, "{configdirectory}", s.configDir) }
-	s.pidFile = s.configDir + "/master.pid"
-	if v, ok := c.Overflow(optPidFile); ok && v != "" {
-		s.pidFile = expand(v)
-	}
-	s.readyFile = s.configDir + "/master.ready"
-	if v, ok := c.Overflow(optReadyFile); ok && v != "" {
-		s.readyFile = expand(v)
-	}
+	// master_pid_file and master_ready_file come from Cyrus 3.10 (Gyrus
+	// extensions to the 3.6.1 table); {configdirectory} is already expanded.
+	s.pidFile = c.MasterPidFile()
+	s.readyFile = c.MasterReadyFile()
 	return s, nil
 }
 

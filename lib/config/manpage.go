@@ -41,7 +41,9 @@ func WriteManPage(w io.Writer) error {
 		default:
 			facts = append(facts, o.Type.String())
 		}
-		if o.Modified == "UNRELEASED" {
+		if o.Extension {
+			facts = append(facts, "not in Cyrus 3.6; from Cyrus "+o.Modified)
+		} else if o.Modified == "UNRELEASED" {
 			// Debian's 3.6.1 carries these from the 3.6.5 security fix.
 			facts = append(facts, "added by the Cyrus 3.6.5 security fix")
 		} else {

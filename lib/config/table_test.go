@@ -9,8 +9,14 @@ import (
 // parser, the generator and cyr_info rely on.
 func TestTable(t *testing.T) {
 	opts := Options()
-	if len(opts) != 526 {
-		t.Errorf("%d options, want the 526 of Debian's Cyrus 3.6.1", len(opts))
+	cyrus := 0
+	for i := range opts {
+		if !opts[i].Extension {
+			cyrus++
+		}
+	}
+	if cyrus != 526 {
+		t.Errorf("%d Cyrus options, want the 526 of Debian's Cyrus 3.6.1", cyrus)
 	}
 	seen := map[string]bool{}
 	for i := range opts {

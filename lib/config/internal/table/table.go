@@ -76,6 +76,10 @@ type Option struct {
 	// Flip it in the same commit as the code that reads the accessor, then
 	// regenerate man/imapd.conf.5 (make man).
 	Implemented bool
+	// Extension marks an option that Cyrus 3.6.1 does not have: one Gyrus
+	// takes from a later Cyrus release (Modified names that release) or
+	// adds itself. Real 3.6.1 tools treat such a key as unknown.
+	Extension bool
 }
 
 // Deprecated reports whether the option is kept only for old configs.
