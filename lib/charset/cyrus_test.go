@@ -248,7 +248,7 @@ func TestSearchBodyMatchesCyrus(t *testing.T) {
 		enc int
 	}
 	var inputs [][]byte
-	for i := 0; i < 200; i++ {
+	for i := 0; i < 80; i++ {
 		b := randString(r, 1+r.Intn(40))
 		if r.Intn(4) == 0 {
 			// long enough for Cyrus's ICU blocks
