@@ -22,7 +22,8 @@ import (
 // identifiers; the rest goes through auth_unix's checks (lib/acl
 // Canonify: length, characters, username_tolower).
 func (s *Server) canonUser(id string) (string, error) {
-	user := id
+	// libsasl's canonicalization trims white space around the name
+	user := strings.TrimFunc(id, func(r rune) bool { return r == ' ' || r == '\t' || r == '\r' || r == '\n' || r == '\v' || r == '\f' })
 	local := user
 	domain := ""
 	if s.ns.VirtDomains != mboxname.VirtDomainsOff {

@@ -234,8 +234,7 @@ func (s *Session) expungeUIDs(uids []uint32) (int, error) {
 	if err := tx.Commit(); err != nil {
 		return 0, err
 	}
-	_, err = sel.view.Refresh()
-	return len(done), err
+	return len(done), s.refresh()
 }
 
 // addSeen marks UIDs seen for userid in a mailbox it does not own.

@@ -47,12 +47,6 @@ func (s *Session) gate(h imapwire.Header) error {
 			if s.srv.tls == nil {
 				return imapwire.ErrUnrecognized()
 			}
-		case "ID":
-			if s.didID {
-				// Cyrus: one ID before login; later ones get "OK NIL"
-				// without a look at their arguments.
-				return &imapwire.Error{Status: imapwire.StatusOK, Text: "NIL"}
-			}
 		}
 		return nil
 	}

@@ -162,12 +162,7 @@ func (s *Session) setSeen(seqs []uint32) error {
 	if !sel.internalSeen {
 		s.writeSeen(sel)
 	}
-	_, err = sel.view.Refresh()
-	if err == nil {
-		// messages appended meanwhile join the state with their \Recent
-		err = s.refresh()
-	}
-	return err
+	return s.refresh()
 }
 
 // fetchCtx is one FETCH command's fixed part.

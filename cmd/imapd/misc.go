@@ -47,6 +47,11 @@ func (s *Session) cmdLogout(tag string) {
 // parameters are logged, the server's are given per imapidresponse and
 // serverinfo.
 func (s *Session) cmdID(tag string, a *imapwire.ID) {
+	if !s.authed() && s.didID {
+		// Cyrus: one ID before login; later ones get "OK NIL"
+		s.okText(tag, "NIL")
+		return
+	}
 	if len(a.Params) > 0 {
 		var b strings.Builder
 		for _, p := range a.Params {
@@ -83,7 +88,8 @@ func (s *Server) idParams(full bool) []imapwire.IDParam {
 	if full || s.cfg.Serverinfo() == "on" {
 		p = append(p, imapwire.IDParam{Field: "version", Value: str(gyrusVersion() + " (Cyrus " + version.CyrusCompat + " compatible)")})
 	}
-	p = append(p, imapwire.IDParam{Field: "vendor", Value: str("Gyrus")})
+	p = append(p, imapwire.IDParam{Field: "vendor", Value: str("Gyrus")},
+		imapwire.IDParam{Field: "support-url", Value: str("man:imapd(8)")})
 	if !full {
 		return p
 	}

@@ -327,10 +327,7 @@ func (s *Session) expunge(set imap.NumSet) (int, error) {
 	if err := tx.Commit(); err != nil {
 		return 0, err
 	}
-	if _, err := sel.view.Refresh(); err != nil {
-		return len(uids), err
-	}
-	return len(uids), nil
+	return len(uids), s.refresh()
 }
 
 // setHasUID tests a UID against a UID set ("*" = the last UID, "$" the
