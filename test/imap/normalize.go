@@ -7,6 +7,7 @@ import (
 	"os"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -20,16 +21,26 @@ import (
 // Expand puts the run's real value back (a QRESYNC SELECT needs the real
 // UIDVALIDITY).
 //
+// A UIDVALIDITY is counted per mailbox as well as per value: Cyrus gives
+// two mailboxes created in the same second the same UIDVALIDITY or not,
+// depending on the clock, so equality across mailboxes is not checked.
+// The mailbox is the one a STATUS or URL names, else the one the
+// command being answered names (SetCommand). The hex stamp of a deleted
+// mailbox (the time of the DELETE) is counted per deleted mailbox too.
+//
 // One Normalizer serves one run of one script.
 type Normalizer struct {
-	now   time.Time
-	diffs *Differences
-	vals  map[string]map[string]string // class -> value -> token
-	back  map[string]string            // token -> value
-	count map[string]int
+	now     time.Time
+	diffs   *Differences
+	vals    map[string]string // class, context and value -> token
+	back    map[string]string // token -> value
+	count   map[string]int
+	mailbox string // the mailbox the current command names
 	// words are known values replaced wherever they appear again
-	// (a MAILBOXID inside a METADATA value, a UIDVALIDITY in a URL).
-	words []string
+	// (a MAILBOXID inside a METADATA value, a UIDVALIDITY in a URL),
+	// by the first token given to them.
+	words   []string
+	wordTok map[string]string
 }
 
 // NewNormalizer returns a normalizer for one run started at now.
@@ -37,25 +48,36 @@ func NewNormalizer(now time.Time, d *Differences) *Normalizer {
 	if d == nil {
 		d = &Differences{}
 	}
-	return &Normalizer{now: now, diffs: d, vals: map[string]map[string]string{}, back: map[string]string{}, count: map[string]int{}}
+	return &Normalizer{now: now, diffs: d, vals: map[string]string{}, back: map[string]string{},
+		count: map[string]int{}, wordTok: map[string]string{}}
 }
 
-func (n *Normalizer) token(class, val string) string {
-	m := n.vals[class]
-	if m == nil {
-		m = map[string]string{}
-		n.vals[class] = m
+// SetCommand tells the normalizer which client command the following
+// responses answer.
+func (n *Normalizer) SetCommand(cmd string) { n.mailbox = commandMailbox(cmd) }
+
+func (n *Normalizer) token(class, context, val string) string {
+	key := class + "\x00" + context + "\x00" + val
+	if context == "" {
+		// no mailbox known: any earlier token of the value
+		if t, ok := n.wordTok[class+"\x00"+val]; ok {
+			return t
+		}
 	}
-	if t, ok := m[val]; ok {
+	if t, ok := n.vals[key]; ok {
 		return t
 	}
 	n.count[class]++
 	t := fmt.Sprintf("<<%s.%d>>", class, n.count[class])
-	m[val] = t
+	n.vals[key] = t
 	n.back[t] = val
-	if len(val) >= 6 {
-		n.words = append(n.words, val)
-		sort.Slice(n.words, func(i, j int) bool { return len(n.words[i]) > len(n.words[j]) })
+	if _, ok := n.wordTok[class+"\x00"+val]; !ok {
+		n.wordTok[class+"\x00"+val] = t
+		if len(val) >= 6 {
+			n.wordTok["\x00"+val] = t
+			n.words = append(n.words, val)
+			sort.SliceStable(n.words, func(i, j int) bool { return len(n.words[i]) > len(n.words[j]) })
+		}
 	}
 	return t
 }
@@ -81,17 +103,93 @@ var (
 		// A delayed DELETE renames to DELETED.<name>.<hex time>.
 		{"DELETED", regexp.MustCompile(`\bDELETED[./][^\s"]*?[./](?P<v>[0-9A-F]{8})\b`)},
 	}
-	reSessionID = regexp.MustCompile(`SESSIONID=<[^>\s]*>`)
-	reTiming    = regexp.MustCompile(`\b[0-9]+\.[0-9]+(?: \+ [0-9]+\.[0-9]+)* (secs?)\b`)
-	reBanner    = regexp.MustCompile(`\b[CG]yrus IMAP\S* v?[0-9]\S*`)
-	reIMAPDate  = regexp.MustCompile(`\b[ 0-9]?[0-9]-(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)-[0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}`)
-	reMailDate  = regexp.MustCompile(`\b(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?[0-9]{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}`)
-	reISODate   = regexp.MustCompile(`\b[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?`)
-	reIDLine    = regexp.MustCompile(`^\* ID \(`)
-	reQuoted    = regexp.MustCompile(`"(?:[^"\\]|\\.)*"|NIL`)
-	reCapa      = regexp.MustCompile(`(\* CAPABILITY |\[CAPABILITY )([^\]]*)`)
-	reToken     = regexp.MustCompile(`<<[A-Z]+\.[0-9]+>>`)
+	reSessionID  = regexp.MustCompile(`SESSIONID=<[^>\s]*>`)
+	reTiming     = regexp.MustCompile(`\b[0-9]+\.[0-9]+(?: \+ [0-9]+\.[0-9]+)* (secs?)\b`)
+	reBanner     = regexp.MustCompile(`\b[CG]yrus IMAP\S* v?[0-9]\S*`)
+	reIMAPDate   = regexp.MustCompile(`[ 0-9]?[0-9]-(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)-[0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}`)
+	reMailDate   = regexp.MustCompile(`\b(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?[0-9]{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}`)
+	reISODate    = regexp.MustCompile(`\b[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?`)
+	reIDLine     = regexp.MustCompile(`^\* ID \(`)
+	reQuoted     = regexp.MustCompile(`"(?:[^"\\]|\\.)*"|NIL`)
+	reCapa       = regexp.MustCompile(`(\* CAPABILITY |\[CAPABILITY )([^\]]*)`)
+	reToken      = regexp.MustCompile(`<<[A-Z]+\.[0-9]+>>`)
+	reStatusLine = regexp.MustCompile(`^\* STATUS ("(?:[^"\\]|\\.)*"|[^ (]+) \(`)
 )
+
+// canonMailbox is a mailbox name as an atom or quoted string, unquoted,
+// with INBOX in upper case.
+func canonMailbox(a string) string {
+	if u, err := strconv.Unquote(a); err == nil && strings.HasPrefix(a, `"`) {
+		a = u
+	}
+	if strings.EqualFold(a, "INBOX") {
+		return "INBOX"
+	}
+	return a
+}
+
+// urlMailbox is the mailbox of an IMAP URL that ends at s (RFC 5092:
+// the path segment before ";UIDVALIDITY=").
+func urlMailbox(s string) string {
+	i := strings.LastIndexAny(s, "/ \"")
+	return canonMailbox(s[i+1:])
+}
+
+// commandMailbox is the mailbox a command's responses are about: the
+// first argument of SELECT, EXAMINE, APPEND and STATUS, the last of COPY
+// and MOVE (with or without UID).
+func commandMailbox(cmd string) string {
+	args := splitArgs(cmd)
+	if len(args) < 3 {
+		return ""
+	}
+	verb, rest := strings.ToUpper(args[1]), args[2:]
+	if verb == "UID" {
+		verb, rest = strings.ToUpper(args[2]), args[3:]
+	}
+	switch verb {
+	case "SELECT", "EXAMINE", "APPEND", "STATUS":
+		if len(rest) > 0 {
+			return canonMailbox(rest[0])
+		}
+	case "COPY", "MOVE", "XMOVE":
+		if len(rest) > 1 {
+			return canonMailbox(rest[1])
+		}
+	}
+	return ""
+}
+
+// splitArgs splits a client line at spaces outside quoted strings; an
+// inline literal {"..."} counts as the quoted string inside it.
+func splitArgs(s string) []string {
+	var out []string
+	for s = strings.TrimLeft(s, " "); s != ""; s = strings.TrimLeft(s, " ") {
+		if strings.HasPrefix(s, `{"`) {
+			s = s[1:]
+		}
+		end := 0
+		if s[0] == '"' {
+			end = 1
+			for end < len(s) && s[end] != '"' {
+				if s[end] == '\\' {
+					end++
+				}
+				end++
+			}
+			end = min(end+1, len(s))
+		} else {
+			end = strings.IndexByte(s, ' ')
+			if end < 0 {
+				end = len(s)
+			}
+		}
+		out = append(out, strings.TrimSuffix(strings.TrimSuffix(s[:end], "}"), "+"))
+		s = s[end:]
+		s = strings.TrimPrefix(strings.TrimPrefix(s, "+"), "}")
+	}
+	return out
+}
 
 // nearNow is how far from the run's start a date may be to count as
 // "the time of the run" (INTERNALDATE of a delivery, SAVEDATE, a Date:
@@ -123,13 +221,33 @@ func (n *Normalizer) dates(s string) string {
 // Text normalizes one text segment of a response. greeting is true for
 // the first response of a connection.
 func (n *Normalizer) Text(s string, greeting bool) string {
+	statusBox := ""
+	if m := reStatusLine.FindStringSubmatch(s); m != nil {
+		statusBox = canonMailbox(m[1])
+	}
 	for _, r := range classRules {
 		idx := r.re.SubexpIndex("v")
-		s = replaceSub(r.re, s, idx, func(v string) string {
+		s = replaceSubAt(r.re, s, idx, func(v string, at int) string {
 			if v == "NIL" {
 				return v
 			}
-			return n.token(r.class, v)
+			context := ""
+			if r.class == "DELETED" {
+				// the stamp is the time of the DELETE: count it per
+				// deleted mailbox, not per value
+				context = s[strings.LastIndex(s[:at], "DELETED"):at]
+			}
+			if r.class == "UIDVALIDITY" {
+				switch {
+				case strings.HasPrefix(s[max(0, at-len(";UIDVALIDITY=")):at], ";UIDVALIDITY="):
+					context = urlMailbox(s[:at-len(";UIDVALIDITY=")])
+				case statusBox != "":
+					context = statusBox
+				default:
+					context = n.mailbox
+				}
+			}
+			return n.token(r.class, context, v)
 		})
 	}
 	s = n.known(s)
@@ -157,19 +275,10 @@ func (n *Normalizer) Literal(b []byte) []byte {
 func (n *Normalizer) known(s string) string {
 	for _, w := range n.words {
 		if strings.Contains(s, w) {
-			s = replaceWord(s, w, n.findToken(w))
+			s = replaceWord(s, w, n.wordTok["\x00"+w])
 		}
 	}
 	return s
-}
-
-func (n *Normalizer) findToken(v string) string {
-	for _, m := range n.vals {
-		if t, ok := m[v]; ok {
-			return t
-		}
-	}
-	return v
 }
 
 // replaceWord replaces w where it is not part of a longer word.
@@ -199,6 +308,11 @@ func isWordByte(c byte) bool {
 
 // replaceSub replaces submatch idx of every match of re.
 func replaceSub(re *regexp.Regexp, s string, idx int, f func(string) string) string {
+	return replaceSubAt(re, s, idx, func(v string, _ int) string { return f(v) })
+}
+
+// replaceSubAt is replaceSub telling f where the submatch starts in s.
+func replaceSubAt(re *regexp.Regexp, s string, idx int, f func(string, int) string) string {
 	ms := re.FindAllStringSubmatchIndex(s, -1)
 	if ms == nil {
 		return s
@@ -211,7 +325,7 @@ func replaceSub(re *regexp.Regexp, s string, idx int, f func(string) string) str
 			continue
 		}
 		b.WriteString(s[last:a])
-		b.WriteString(f(s[a:z]))
+		b.WriteString(f(s[a:z], a))
 		last = z
 	}
 	b.WriteString(s[last:])

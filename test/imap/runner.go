@@ -67,6 +67,10 @@ type run struct {
 	stopped  bool
 }
 
+// idleSettle is how long the runner waits after a "+" to IDLE before the
+// next step.
+const idleSettle = 300 * time.Millisecond
+
 // errStop ends a run after a failure line was written.
 var errStop = errors.New("run stopped")
 
@@ -182,6 +186,7 @@ func (ru *run) step(st *Step) error {
 		// they name the tag a later "wait" waits for.
 		if !s.inCmd {
 			s.tag, _, _ = strings.Cut(strings.TrimRight(st.Text, "\r\n"), " ")
+			ru.norm.SetCommand(st.Text)
 		}
 		if err := s.write([]byte(st.Text)); err != nil {
 			return ru.fail("write: %v", err)
@@ -197,6 +202,7 @@ func (ru *run) step(st *Step) error {
 		}
 		if !s.inCmd {
 			s.tag, _, _ = strings.Cut(text, " ")
+			ru.norm.SetCommand(text)
 		}
 		s.inCmd = true
 		ended, err := ru.send(s, text, func(resp *Response) { ru.emit(s, resp, false) })
@@ -206,7 +212,15 @@ func (ru *run) step(st *Step) error {
 		if reNonSyncTail.MatchString(text) {
 			return nil // the literal's bytes follow on the next line
 		}
-		return ru.waitDone(s, func() { ru.afterOK(s, text) })
+		if err := ru.waitDone(s, func() { ru.afterOK(s, text) }); err != nil {
+			return err
+		}
+		if s.inCmd && reIdle.MatchString(text) {
+			// Cyrus sends "+ idling" before it registers with idled; a
+			// change made in that gap is only seen at the next poll.
+			time.Sleep(idleSettle)
+		}
+		return nil
 	}
 	return fmt.Errorf("unknown step kind %d", st.Kind)
 }
@@ -214,6 +228,7 @@ func (ru *run) step(st *Step) error {
 var (
 	reNonSyncTail = regexp.MustCompile(`\{[0-9]+\+\}$`)
 	reCompress    = regexp.MustCompile(`(?i)^\S+ COMPRESS DEFLATE$`)
+	reIdle        = regexp.MustCompile(`(?i)^\S+ IDLE$`)
 	reInlineLit   = regexp.MustCompile(`\{(msg:[^{}"+]+|"(?:[^"\\]|\\.)*")(\+?)\}`)
 	reBase64      = regexp.MustCompile(`\$b64\(("(?:[^"\\]|\\.)*")\)`)
 )

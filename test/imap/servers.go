@@ -138,25 +138,55 @@ func (a *adminConn) close() {
 	a.c.Close()
 }
 
-// cyrus is the real Cyrus 3.6.1 started by cyrus-ref.
-type cyrus struct {
-	*harness.Oracle
-	users
-}
-
-// StartCyrus starts the real Cyrus with the options (imapd.conf keys)
-// and without TLS; it is stopped at the end of t.
+// StartCyrus starts the real Cyrus 3.6.1 (cyrus-ref) in a fresh
+// directory with the options (imapd.conf keys) and without TLS; it is
+// stopped at the end of t. It skips when cyrus-ref is missing or cannot
+// run (not root). Ports are chosen free, and chosen again when another
+// process took one in the meantime.
 func StartCyrus(t testing.TB, opts map[string]string) Instance {
 	t.Helper()
+	script := harness.OraclePath()
+	if _, err := os.Stat(script); err != nil {
+		t.Skipf("oracle: %s not found", script)
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("oracle: cyrus-ref needs root")
+	}
+	base, err := os.MkdirTemp("", "gyrus-imap-oracle-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(base, 0o755)
+	t.Cleanup(func() { os.RemoveAll(base) })
 	var kv []string
 	for k, v := range opts {
-		kv = append(kv, k+"="+v)
+		kv = append(kv, "--opt", k+"="+v)
 	}
-	o := harness.StartOracle(t, harness.OracleOptions{Opts: kv, NoTLS: true})
-	c := &cyrus{Oracle: o}
-	c.users.addr = o.Addr("imap")
-	c.users.unixsep = truthy(opts["unixhierarchysep"])
-	return c
+	for attempt := 1; ; attempt++ {
+		dir := filepath.Join(base, fmt.Sprintf("cyrus%d", attempt))
+		r := &running{dir: dir, ports: map[string]string{}}
+		args := []string{"start", dir, "--no-tls"}
+		for _, p := range []string{"imap", "pop3", "lmtp", "sieve", "sync"} {
+			r.ports[p] = strconv.Itoa(harness.FreePort(t))
+			args = append(args, "--"+p, r.ports[p])
+		}
+		out, err := exec.Command(script, append(args, kv...)...).CombinedOutput()
+		if err != nil {
+			exec.Command(script, "stop", dir).Run()
+			if strings.Contains(string(out), "already in use") && attempt < 5 {
+				continue
+			}
+			t.Fatalf("oracle start: %v\n%s", err, out)
+		}
+		t.Cleanup(func() {
+			if out, err := exec.Command(script, "stop", dir).CombinedOutput(); err != nil {
+				t.Errorf("oracle stop: %v\n%s", err, out)
+			}
+		})
+		r.users.addr = r.Addr("imap")
+		r.users.unixsep = truthy(opts["unixhierarchysep"])
+		return r
+	}
 }
 
 // CyrusAt is a cyrus-ref instance that is already running in dir (for
@@ -182,6 +212,7 @@ func CyrusAt(dir string) (Instance, error) {
 	return c, nil
 }
 
+// running is a cyrus-ref instance, started here or found running.
 type running struct {
 	dir   string
 	ports map[string]string
@@ -193,9 +224,6 @@ func (r *running) Addr(proto string) string {
 	return net.JoinHostPort("127.0.0.1", r.ports[proto])
 }
 func (r *running) CreateUser(u User) error { return cyrusUser(r.dir, &r.users, u) }
-
-// CreateUser implements Instance.
-func (c *cyrus) CreateUser(u User) error { return cyrusUser(c.Dir, &c.users, u) }
 
 // cyrusUser stores the SASL secret with Cyrus's own saslpasswd2, as the
 // cyrus user, in the realm cyrus-ref uses (the domain of alice@domain,

@@ -36,8 +36,10 @@ var reServerLine = regexp.MustCompile(`^(S[0-9]+[:|+ ]|L: |!! )`)
 // Format renders a transcript as a golden file.
 func (t *Transcript) Format(header string) string {
 	var b strings.Builder
-	for _, h := range strings.Split(strings.TrimRight(header, "\n"), "\n") {
-		b.WriteString("# " + h + "\n")
+	if header != "" {
+		for _, h := range strings.Split(strings.TrimRight(header, "\n"), "\n") {
+			b.WriteString("# " + h + "\n")
+		}
 	}
 	for _, bl := range t.Blocks {
 		b.WriteString(bl.Head + "\n")
