@@ -1,0 +1,519 @@
+package deliver
+
+import (
+	"errors"
+	"sort"
+	"strings"
+	"sync"
+
+	"gyrus/lib/acl"
+	"gyrus/lib/annotate"
+	"gyrus/lib/duplicate"
+	"gyrus/lib/lockfile"
+	"gyrus/lib/log"
+	"gyrus/lib/mailbox"
+	"gyrus/lib/mailbox/index"
+	"gyrus/lib/mboxlist"
+	"gyrus/lib/quota"
+)
+
+// item is one Delivery of one message for one recipient, on its way
+// through the committer.
+type item struct {
+	rcpt    int
+	msg     *Message
+	targets []Target
+
+	// results, written by the committer
+	err     error
+	mailbox string // internal name it went to
+	uid     uint32
+	dupOf   *item // suppressed: an earlier append of this batch has the same key
+	skipped bool  // suppressed by deliver.db
+	mark    *duplicate.Record
+}
+
+// job is what one session submits: the deliveries of one message.
+type job struct {
+	items []*item
+	done  chan struct{}
+}
+
+// committer is the process's group commit: sessions hand it jobs, it
+// takes every job waiting, locks the owners involved (in name order),
+// appends each owner's messages in one transaction per mailbox (owners
+// in parallel), commits them, marks deliver.db once for the whole batch,
+// unlocks, and only then lets the sessions answer. The fsyncs of a
+// mailbox are shared by every message of the batch that goes there, and
+// deliver.db and the quota roots are written once per batch, not once
+// per message; nothing is acknowledged before it is on disk.
+type committer struct {
+	d    *Deliverer
+	in   chan *job
+	quit chan struct{}
+	wg   sync.WaitGroup
+	once sync.Once
+}
+
+func newCommitter(d *Deliverer) *committer {
+	c := &committer{d: d, in: make(chan *job), quit: make(chan struct{})}
+	c.wg.Add(1)
+	go c.loop()
+	return c
+}
+
+func (c *committer) stop() {
+	c.once.Do(func() { close(c.quit) })
+	c.wg.Wait()
+}
+
+// submit hands a job to the committer and waits until it is done.
+func (c *committer) submit(j *job) {
+	select {
+	case c.in <- j:
+		<-j.done
+	case <-c.quit:
+		for _, it := range j.items {
+			it.err = &Error{Code: CodeServerUnavailable, Err: errors.New("lmtpd is shutting down")}
+		}
+	}
+}
+
+func (c *committer) loop() {
+	defer c.wg.Done()
+	for {
+		select {
+		case j := <-c.in:
+			c.run(c.gather(j))
+		case <-c.quit:
+			return
+		}
+	}
+}
+
+// gather takes j and every other job already waiting, up to MaxBatch
+// deliveries.
+func (c *committer) gather(j *job) []*job {
+	batch := []*job{j}
+	n := len(j.items)
+	for n < c.d.o.MaxBatch {
+		select {
+		case j2 := <-c.in:
+			batch = append(batch, j2)
+			n += len(j2.items)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// run commits one batch.
+func (c *committer) run(batch []*job) {
+	d := c.d
+	defer func() {
+		for _, j := range batch {
+			close(j.done)
+		}
+	}()
+	var items []*item
+	for _, j := range batch {
+		items = append(items, j.items...)
+	}
+
+	// The owners' namespace locks, in name order (the order every Gyrus
+	// and Cyrus writer takes several of them in), held from the first
+	// append to the deliver.db mark: another process delivering the same
+	// message waits and then sees the mark, as with Cyrus.
+	owners := map[string][]*item{}
+	for _, it := range items {
+		for _, o := range itemOwners(d, it) {
+			owners[o] = append(owners[o], it)
+		}
+	}
+	names := make([]string, 0, len(owners))
+	for o := range owners {
+		names = append(names, o)
+	}
+	sort.Strings(names)
+	var locks []*mboxlist.Lock
+	defer func() {
+		for i := len(locks) - 1; i >= 0; i-- {
+			locks[i].Release()
+		}
+	}()
+	for _, o := range names {
+		k, err := d.o.List.LockUser(o, lockfile.Exclusive)
+		if err != nil {
+			log.Error("IOERROR", "what", "lock user namespace", "user", o, "error", err)
+			for _, it := range owners[o] {
+				if it.err == nil {
+					it.err = &Error{Code: CodeIO, Err: err}
+				}
+			}
+			continue
+		}
+		locks = append(locks, k)
+	}
+
+	// Owners connected by a delivery (its targets span them) are done in
+	// one goroutine; the others in parallel.
+	comps := components(d, items)
+	sem := make(chan struct{}, d.o.Parallel)
+	var wg sync.WaitGroup
+	for _, comp := range comps {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(comp []*item) {
+			defer func() { <-sem; wg.Done() }()
+			c.runComponent(comp)
+		}(comp)
+	}
+	wg.Wait()
+
+	var marks []duplicate.Record
+	for _, it := range items {
+		if it.dupOf != nil {
+			it.err = it.dupOf.err
+		}
+		if it.err == nil && it.mark != nil {
+			marks = append(marks, *it.mark)
+		}
+	}
+	if d.o.Dup != nil && len(marks) > 0 {
+		if err := d.o.Dup.MarkAll(marks); err != nil {
+			log.Error("DBERROR", "what", "duplicate_mark", "error", err)
+		}
+	}
+}
+
+// itemOwners are the namespace lock owners of an item's targets.
+func itemOwners(d *Deliverer, it *item) []string {
+	var o []string
+	for _, t := range it.targets {
+		u := d.ns.UserOf(t.Mailbox)
+		dup := false
+		for _, x := range o {
+			dup = dup || x == u
+		}
+		if !dup {
+			o = append(o, u)
+		}
+	}
+	return o
+}
+
+// components splits items into groups that share no owner, keeping the
+// submission order inside each group.
+func components(d *Deliverer, items []*item) [][]*item {
+	parent := map[string]string{}
+	var find func(string) string
+	find = func(x string) string {
+		if p, ok := parent[x]; ok && p != x {
+			r := find(p)
+			parent[x] = r
+			return r
+		}
+		parent[x] = x
+		return x
+	}
+	for _, it := range items {
+		o := itemOwners(d, it)
+		for _, x := range o[1:] {
+			parent[find(x)] = find(o[0])
+		}
+	}
+	idx := map[string]int{}
+	var comps [][]*item
+	for _, it := range items {
+		if it.err != nil || len(it.targets) == 0 {
+			continue
+		}
+		r := find(d.ns.UserOf(it.targets[0].Mailbox))
+		i, ok := idx[r]
+		if !ok {
+			i = len(comps)
+			idx[r] = i
+			comps = append(comps, nil)
+		}
+		comps[i] = append(comps[i], it)
+	}
+	return comps
+}
+
+// openTx is one mailbox's transaction within a component.
+type openTx struct {
+	mb    *mailbox.Mailbox
+	tx    *mailbox.Tx
+	entry *mboxlist.Entry
+	root  string
+	items []*item
+	err   error
+}
+
+// compState is what a component accumulates before it commits.
+type compState struct {
+	txs     map[string]*openTx // by uniqueid
+	order   []*openTx
+	quotas  map[string]*quota.Quota // quota roots read (nil: no such root)
+	pending map[string]*[quota.NumResources]int64
+	dups    map[string]*item // deliver.db keys appended in this batch
+}
+
+func (c *committer) runComponent(items []*item) {
+	st := &compState{txs: map[string]*openTx{}, quotas: map[string]*quota.Quota{},
+		pending: map[string]*[quota.NumResources]int64{}, dups: map[string]*item{}}
+	for _, it := range items {
+		if it.err != nil {
+			continue
+		}
+		var last error
+		for _, t := range it.targets {
+			if last = c.try(st, it, t); last == nil {
+				break
+			}
+		}
+		it.err = last
+	}
+	for _, ot := range st.order {
+		if ot.tx == nil {
+			continue
+		}
+		err := ot.tx.Commit()
+		if err != nil {
+			log.Error("IOERROR", "what", "commit delivery", "mailbox", ot.entry.Name, "error", err)
+			for _, it := range ot.items {
+				it.err = &Error{Code: CodeIO, Err: err}
+				it.mark = nil
+			}
+		} else {
+			for _, it := range ot.items {
+				log.Printf(log.LevelInfo, "Delivered: %s to mailbox: %s", it.msg.ID, it.mailbox)
+			}
+		}
+		ot.mb.Close()
+	}
+	for _, ot := range st.order {
+		if ot.tx == nil && ot.mb != nil {
+			ot.mb.Close()
+		}
+	}
+}
+
+// try puts it into target t, Cyrus's deliver_mailbox: the mailbox must
+// exist and take mail, not be excluded by its special use, let t.Auth
+// post, and have room (unless IGNOREQUOTA); a duplicate is dropped with
+// success.
+func (c *committer) try(st *compState, it *item, t Target) error {
+	d := c.d
+	e, err := d.lookup(t.Mailbox)
+	if err != nil && t.Fuzzy && CodeOf(err) == CodeMailboxNonexistent {
+		if n, ok := d.fuzzyMatch(d.ns.ParseInternal(t.Mailbox)); ok {
+			e, err = d.lookup(d.ns.Internal(n))
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if e.Type.Kind() != mboxlist.TypeEmail {
+		return ErrMailboxNotSupported
+	}
+	if err := d.specialUseExcluded(e); err != nil {
+		return err
+	}
+	ot, err := st.open(d, e)
+	if err != nil {
+		return err
+	}
+	if t.Auth != nil {
+		r := d.rights(t.Auth.Identity(), e)
+		if !r.Has(acl.Post) {
+			if r.Has(acl.Lookup) {
+				return ErrPermissionDenied
+			}
+			return ErrMailboxNonexistent
+		}
+	}
+	size := it.msg.Size
+	if !t.IgnoreQuota && ot.root != "" {
+		var diff [quota.NumResources]int64
+		diff[quota.NumFolders] = -1
+		if d.o.StrictQuota {
+			diff[quota.Storage], diff[quota.Message] = size, 1
+		}
+		if err := st.checkQuota(d, ot.root, diff); err != nil {
+			return err
+		}
+	}
+	var key duplicate.Key
+	dupCheck := it.msg.ID != "" && d.o.Dup != nil && ot.tx.Header().Options&index.OptDupDeliver == 0
+	if dupCheck {
+		key = duplicate.Key{ID: it.msg.ID, To: e.UniqueID, Date: it.msg.Date}
+		kb := string(key.Bytes())
+		if first, ok := st.dups[kb]; ok {
+			it.dupOf = first
+			dupLog(key)
+			return nil
+		}
+		mark, err := d.o.Dup.Check(key)
+		if err != nil {
+			log.Error("DBERROR", "what", "duplicate_check", "error", err)
+		} else if mark != 0 {
+			it.skipped = true
+			dupLog(key)
+			return nil
+		}
+	}
+	sys, user, err := flagBits(ot.tx, t.Flags)
+	if err != nil {
+		return &Error{Code: CodeIO, Err: err}
+	}
+	rec, err := ot.tx.Append(&mailbox.NewMessage{
+		Staged:       it.msg.Staged,
+		Info:         it.msg.info,
+		InternalDate: it.msg.InternalDate,
+		SystemFlags:  sys,
+		UserFlags:    user,
+		IgnoreQuota:  true, // checked above, Cyrus's way
+	})
+	if err != nil {
+		log.Error("IOERROR", "what", "append", "mailbox", e.Name, "error", err)
+		return &Error{Code: CodeIO, Err: err}
+	}
+	it.mailbox, it.uid = e.Name, rec.UID
+	ot.items = append(ot.items, it)
+	if ot.root != "" {
+		p := st.pend(ot.root)
+		p[quota.Storage] += size
+		p[quota.Message]++
+	}
+	if dupCheck {
+		st.dups[string(key.Bytes())] = it
+		it.mark = &duplicate.Record{Key: key, Mark: d.o.Now().Unix(), UID: uint64(rec.UID)}
+	}
+	return nil
+}
+
+func dupLog(k duplicate.Key) {
+	log.Printf(log.LevelInfo, "dupelim: eliminated duplicate message to %s id %s date %s (%s)", k.To, k.ID, k.Date, "delivery")
+}
+
+// open returns the component's transaction on mailbox e, beginning it
+// the first time. The owner's namespace lock is held by the batch.
+func (st *compState) open(d *Deliverer, e *mboxlist.Entry) (*openTx, error) {
+	if ot, ok := st.txs[e.UniqueID]; ok {
+		return ot, ot.err
+	}
+	ot := &openTx{entry: e}
+	st.txs[e.UniqueID] = ot
+	st.order = append(st.order, ot)
+	loc, err := d.set.Locate(e)
+	if err != nil {
+		ot.err = &Error{Code: CodeIO, Err: err}
+		return ot, ot.err
+	}
+	loc.UserLock = "" // held by the batch
+	mb, err := mailbox.Open(loc, d.o.Mbox, mailbox.ReadWrite)
+	if err != nil {
+		ot.err = mailboxErr(err)
+		return ot, ot.err
+	}
+	tx, err := mb.Begin()
+	if err != nil {
+		mb.Close()
+		ot.err = mailboxErr(err)
+		return ot, ot.err
+	}
+	ot.mb, ot.tx, ot.root = mb, tx, mb.QuotaRoot()
+	return ot, nil
+}
+
+func mailboxErr(err error) error {
+	if errors.Is(err, mailbox.ErrDeleted) {
+		return ErrMailboxNonexistent
+	}
+	log.Error("IOERROR", "what", "open mailbox", "error", err)
+	return &Error{Code: CodeIO, Err: err}
+}
+
+func (st *compState) pend(root string) *[quota.NumResources]int64 {
+	p := st.pending[root]
+	if p == nil {
+		p = new([quota.NumResources]int64)
+		st.pending[root] = p
+	}
+	return p
+}
+
+// checkQuota is Cyrus's quota_check_useds against the usage on disk plus
+// what this component appended to the root so far.
+func (st *compState) checkQuota(d *Deliverer, root string, diff [quota.NumResources]int64) error {
+	if d.o.Quota == nil {
+		return nil
+	}
+	q, ok := st.quotas[root]
+	if !ok {
+		var err error
+		q, err = d.o.Quota.Read(root)
+		if errors.Is(err, quota.ErrNoRoot) {
+			q = nil
+		} else if err != nil {
+			return &Error{Code: CodeIO, Err: err}
+		}
+		st.quotas[root] = q
+	}
+	if q == nil {
+		return nil
+	}
+	p := st.pend(root)
+	for r := quota.Resource(0); r < quota.NumResources; r++ {
+		if diff[r] >= 0 && q.Over(r, p[r]+diff[r]) {
+			return ErrQuotaExceeded
+		}
+	}
+	return nil
+}
+
+// specialUseExcluded is Cyrus's delivery_enabled_for_mailbox: a user's
+// mailbox whose special use (the owner's /specialuse annotation) is in
+// lmtp_exclude_specialuse takes no mail.
+func (d *Deliverer) specialUseExcluded(e *mboxlist.Entry) error {
+	owner := d.ns.UserOf(e.Name)
+	if owner == "" || d.o.Annot == nil || len(d.o.ExcludeSpecialUse) == 0 {
+		return nil
+	}
+	v, ok, err := d.o.Annot.Get(annotate.Target{UniqueID: e.UniqueID, Owner: owner}, "/specialuse", owner)
+	if err != nil || !ok {
+		return nil
+	}
+	for _, f := range strings.Fields(string(v)) {
+		for _, x := range d.o.ExcludeSpecialUse {
+			if strings.EqualFold(f, x) {
+				return ErrMailboxSpecialUse
+			}
+		}
+	}
+	return nil
+}
+
+// flagBits turns flag names into the record's flag words.
+func flagBits(tx *mailbox.Tx, names []string) (uint32, [4]uint32, error) {
+	var sys uint32
+	var kw []string
+	for _, n := range names {
+		if strings.HasPrefix(n, `\`) {
+			sys |= index.SystemFlag(n) // \Recent and unknown ones are not stored
+			continue
+		}
+		kw = append(kw, n)
+	}
+	var user [4]uint32
+	if len(kw) > 0 {
+		var err error
+		user, err = tx.UserFlagBits(kw, mailbox.FlagCreateClient)
+		if err != nil {
+			return 0, user, err
+		}
+	}
+	return sys, user, nil
+}

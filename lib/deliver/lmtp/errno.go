@@ -1,0 +1,8 @@
+package lmtp
+
+import "syscall"
+
+var (
+	syscallENOSPC = syscall.ENOSPC
+	syscallEDQUOT = syscall.EDQUOT
+)

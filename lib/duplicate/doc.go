@@ -1,0 +1,43 @@
+// Package duplicate is Cyrus 3.6.1's duplicate delivery database,
+// deliver.db (imap/duplicate.c; spec/formats.md §11.4): a record of
+// recent deliveries that lmtpd consults before it delivers a message
+// (duplicatesuppression) and that Sieve uses to remember vacation replies
+// and redirects.
+//
+// # Records
+//
+// The key is three NUL-terminated strings, id NUL to NUL date NUL:
+//
+//   - id: the Message-ID header as received (for Sieve tracking records,
+//     another identifier);
+//   - to: the uniqueid of the mailbox the message went to (Cyrus 3.6 keys
+//     by mailbox id, not by name), or, starting with '.', a Sieve
+//     identifier such as ".alice@example.com.sieve.";
+//   - date: the Date header of the message (or a marker string).
+//
+// The value is Cyrus's in-memory struct, in the byte order and sizes of
+// x86-64 Linux: the time of the delivery (time_t, 8 bytes little-endian)
+// followed by the UID it got (unsigned long, 8 bytes little-endian).
+// Records written by Cyrus before UIDs were stored have only the first 8
+// bytes; both forms are read.
+//
+// # Locking and durability
+//
+// The database is a cyrusdb file (duplicate_db, twoskip by default), so
+// its file lock is the only coordination with other processes, Cyrus's
+// included. Check reads in a short read transaction. MarkAll writes any
+// number of records in ONE transaction, one commit: lmtpd's group
+// committer marks every delivery of a batch with it after the mailboxes
+// are committed and before it answers, so the database costs one commit
+// per batch instead of one per message. A DB is safe for concurrent use
+// (cyrusdb serialises its transactions).
+//
+// deliver.db is a cache: losing it lets a duplicate through, never loses
+// mail. A crash between a mailbox commit and the mark is the same window
+// Cyrus has.
+//
+// # Expiry
+//
+// Prune is cyr_expire -E: records older than a cutoff are deleted, with
+// per-"to" overrides (Cyrus's expire table; 0 there means never).
+package duplicate
