@@ -40,6 +40,11 @@ type DB struct {
 	// append buffer is never reused (the callback may hold slices of it).
 	iterating int
 	scratch   [maxHeadLen]byte // committed heads being rewritten
+	// verified[(off/8)%len] == off<<16|epoch: the head at off (one of
+	// the tall heads, over 64 bytes) passed its CRC check under the
+	// current lock; see readRecord and forget.
+	verified [2048]uint64
+	epoch    uint16
 
 	hdr    header
 	end    uint64 // logical end: current_size, plus this txn's appends
@@ -102,6 +107,7 @@ func open(path string, o cyrusdb.Options) (d *DB, err error) {
 // setFile makes f the open file and remembers its identity, which
 // lockFile compares with what the path names.
 func (d *DB) setFile(f *os.File) error {
+	d.forget()
 	d.f, d.fd, d.dev, d.ino = f, -1, 0, 0
 	if f == nil {
 		return nil
@@ -198,8 +204,10 @@ func (d *DB) lockFile(mode lockfile.Mode) error {
 	if d.f == nil {
 		return fmt.Errorf("twoskip: %s is closed", d.path)
 	}
-	if err := lockfile.Lock(d.f, mode); err != nil {
-		return fmt.Errorf("twoskip: %w", err)
+	if !tryLockFast(d.fd, mode) {
+		if err := lockfile.Lock(d.f, mode); err != nil {
+			return fmt.Errorf("twoskip: %w", err)
+		}
 	}
 	var st unix.Stat_t
 	err := unix.Stat(d.path, &st)
@@ -228,6 +236,7 @@ func (d *DB) lockFile(mode lockfile.Mode) error {
 		}
 	}
 	d.size = uint64(st.Size)
+	d.forget()
 	if mode == lockfile.Exclusive {
 		d.lock = writeLocked
 	} else {
@@ -241,7 +250,7 @@ func (d *DB) lockFile(mode lockfile.Mode) error {
 }
 
 func (d *DB) unlock() {
-	if d.lock != unlocked && d.f != nil {
+	if d.lock != unlocked && d.f != nil && !unlockFast(d.fd) {
 		lockfile.Unlock(d.f)
 	}
 	d.lock = unlocked
