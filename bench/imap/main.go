@@ -58,7 +58,7 @@ func run() (code int) {
 	servers := flag.String("servers", "gyrus,cyrus,dovecot", "servers to measure, in this order")
 	rowsFlag := flag.String("rows", "1,2,3,4,5,6,7", "rows (numbers of issue #7's list; 7 = SORT/THREAD of #11)")
 	n10k := flag.Int("n10k", 0, "messages in the FETCH/SEARCH mailbox (default 10000, -quick 1000)")
-	n50k := flag.Int("n50k", 0, "messages in the SORT/THREAD mailbox (default 50000, -quick 2000)")
+	n50k := flag.Int("n50k", 0, "messages in the SORT/THREAD mailbox (default 50000, -quick 1500)")
 	reps := flag.Int("reps", 0, "timed repetitions per command row and LOGIN row (default 7, -quick 3)")
 	appends := flag.Int("appends", 0, "messages per APPEND repetition (default 2000, -quick 100)")
 	appendReps := flag.Int("append-reps", 0, "APPEND repetitions (default 3, -quick 2)")
@@ -85,7 +85,7 @@ func run() (code int) {
 		return full
 	}
 	cfg.n10k = pick(*n10k, 10000, 1000)
-	cfg.n50k = pick(*n50k, 50000, 2000)
+	cfg.n50k = pick(*n50k, 50000, 1500)
 	cfg.reps = pick(*reps, 7, 3)
 	cfg.appends = pick(*appends, 2000, 100)
 	cfg.appendReps = pick(*appendReps, 3, 2)
@@ -290,8 +290,6 @@ func phase(cfg *config, name string, rs []row, rep *report) {
 			for k := 1; k <= 4; k++ {
 				need[fmt.Sprintf("ap%d", k)] = 0
 			}
-		case "login":
-			need["login"] = 0
 		case "idle":
 			need["idle"] = 20
 		}
