@@ -5,8 +5,10 @@ import (
 	"fmt"
 )
 
-// Code is a Cyrus IMAP error code, numbered as in Cyrus 3.6.1's
-// imap/imap_err.et (its index in that table). Delivery errors carry one
+// Code is a Cyrus IMAP error code, numbered as in the imap/imap_err.et
+// of the Cyrus 3.6.1 that Debian 12 ships (its index in that table),
+// which carries the four [TOOBIG] codes of 3.6.5 after
+// IMAP_MESSAGE_TOO_LARGE. Delivery errors carry one
 // because LMTP derives its reply from it (Cyrus send_lmtp_error), and
 // because Cyrus combines two of them with a bitwise OR in one place
 // (lmtpengine.c savemsg), which only these numbers reproduce.
@@ -20,22 +22,22 @@ const (
 	CodePermissionDenied    Code = 5
 	CodeQuotaExceeded       Code = 6
 	CodeMessageTooLarge     Code = 7
-	CodeMailboxBadFormat    Code = 10
-	CodeMailboxNotSupported Code = 15
-	CodeMailboxNonexistent  Code = 16
-	CodeMailboxMoved        Code = 20
-	CodeMailboxReserved     Code = 21
-	CodeMailboxDisabled     Code = 23
-	CodeMailboxSpecialUse   Code = 24
-	CodeMessageContainsNUL  Code = 29
-	CodeMessageContainsNL   Code = 30
-	CodeMessageContains8bit Code = 31
-	CodeMessageBadHeader    Code = 32
-	CodeMessageNoBlankLine  Code = 33
-	CodeProtocolBadParams   Code = 36
-	CodeServerUnavailable   Code = 45
-	CodeAgain               Code = 47
-	numCodes                     = 77
+	CodeMailboxBadFormat    Code = 14
+	CodeMailboxNotSupported Code = 19
+	CodeMailboxNonexistent  Code = 20
+	CodeMailboxMoved        Code = 24
+	CodeMailboxReserved     Code = 25
+	CodeMailboxDisabled     Code = 27
+	CodeMailboxSpecialUse   Code = 28
+	CodeMessageContainsNUL  Code = 33
+	CodeMessageContainsNL   Code = 34
+	CodeMessageContains8bit Code = 35
+	CodeMessageBadHeader    Code = 36
+	CodeMessageNoBlankLine  Code = 37
+	CodeProtocolBadParams   Code = 40
+	CodeServerUnavailable   Code = 49
+	CodeAgain               Code = 51
+	numCodes                     = 81
 )
 
 // codeText is Cyrus's text for each code (error_message()), verbatim:
@@ -49,6 +51,10 @@ var codeText = [numCodes]string{
 	"Permission denied",
 	"Over quota",
 	"Message size exceeds fixed limit",
+	"[TOOBIG] Message size exceeds fixed limit",
+	"[TOOBIG] Command arguments total size exceeds fixed limit",
+	"[TOOBIG] Literal size exceeds fixed limit",
+	"[TOOBIG] Non-synchronizing literal size exceeds 4K",
 	"Too many user flags in mailbox",
 	"Invalid namespace prefix in configuration file",
 	"Mailbox has an invalid format",
