@@ -1,7 +1,6 @@
 package lmtp_test
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -23,9 +22,9 @@ type step struct {
 	wait string // read replies until the connection says this (tests of silence)
 }
 
-func c(cmd string) step         { return step{cmd: cmd} }
-func data(msg string) []step    { return []step{c("DATA"), {msg: msg}} }
-func rawData(w string) []step   { return []step{c("DATA"), {msg: w, raw: true}} }
+func c(cmd string) step       { return step{cmd: cmd} }
+func data(msg string) []step  { return []step{c("DATA"), {msg: msg}} }
+func rawData(w string) []step { return []step{c("DATA"), {msg: w, raw: true}} }
 func steps(s ...any) []step {
 	var out []step
 	for _, x := range s {
@@ -308,5 +307,3 @@ func TestDifferentialCorpus(t *testing.T) {
 	}
 }
 
-// unused import guard
-var _ = bytes.Equal
