@@ -306,4 +306,3 @@ func TestDifferentialCorpus(t *testing.T) {
 		t.Errorf("only %d of %d corpus messages were stored", n, len(files))
 	}
 }
-
