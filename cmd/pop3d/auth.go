@@ -110,8 +110,8 @@ func (s *Session) authorize(ctx context.Context, authcid, authzid string) error 
 		}
 	}
 	admin := srv.isAdmin(authcid)
-	if !admin && srv.deny != nil {
-		if denied, _, _ := srv.deny.Check(authzid, srv.ident); denied {
+	if d := srv.denyDB(); !admin && d != nil {
+		if denied, _, _ := d.Check(authzid, srv.ident); denied {
 			log.Printf(log.LevelErr, "user '%s' denied access to service '%s'", authzid, srv.ident)
 			return &sasl.Error{Code: sasl.CodeNoAuthz, Detail: fmt.Sprintf("user '%s' is denied access to service '%s'", authzid, srv.ident)}
 		}
@@ -379,6 +379,12 @@ func (e *exchange) run(ir string, hasIR bool) saslResult {
 	if !pending {
 		var err error
 		if e.x, err = s.sasl.Start(e.mech, s.saslState()); err != nil {
+			if s.needsTLS(e.mech) {
+				// libsasl: a mechanism refused for sending passwords in
+				// clear is SASL_ENCRYPT, not SASL_NOMECH
+				e.code = sasl.CodeEncrypt
+				return saslFail
+			}
 			return e.failErr(err)
 		}
 		if hasIR {
@@ -499,4 +505,20 @@ func beautify(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// needsTLS: the mechanism is configured but offered only under TLS (a
+// plaintext one without allowplaintext).
+func (s *Session) needsTLS(mech string) bool {
+	st := s.saslState()
+	if st.TLS {
+		return false
+	}
+	st.TLS = true
+	for _, m := range s.sasl.Mechanisms(st) {
+		if strings.EqualFold(m, mech) {
+			return true
+		}
+	}
+	return false
 }

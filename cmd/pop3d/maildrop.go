@@ -33,6 +33,8 @@ func errText(err error) string {
 	switch {
 	case errors.Is(err, mboxlist.ErrNotFound), errors.Is(err, mailbox.ErrNotFound), errors.Is(err, mailbox.ErrDeleted):
 		return "Mailbox does not exist"
+	case errors.Is(err, mboxlist.ErrExists):
+		return "Mailbox already exists"
 	case errors.Is(err, mboxlist.ErrReserved):
 		return "Mailbox is currently reserved"
 	case errors.Is(err, errPermission):
@@ -66,6 +68,13 @@ func (s *Session) openInbox() bool {
 	id := acl.Identity{UserID: s.userid}
 
 	e, err := srv.list.Lookup(name)
+	if errors.Is(err, mboxlist.ErrNotFound) {
+		// Cyrus tries once more after autocreate_user, whatever the
+		// name (a missing subfolder then fails as "already exists")
+		if err = srv.autocreateUser(s.userid); err == nil {
+			e, err = srv.list.Lookup(name)
+		}
+	}
 	s.useACL = false
 	if err == nil && srv.cfg.Popuseacl() {
 		s.useACL = true

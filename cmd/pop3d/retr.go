@@ -158,7 +158,7 @@ func newRetrBuf() *retrBuf { return &retrBuf{r: bufio.NewReaderSize(nil, 64*1024
 // start with '.' get one more, the end is ".". lines < 0 means the whole
 // message; else the header, the empty line and that many body lines,
 // counted as Cyrus's blat() counts them (its C int: a count of 2^32-2
-// sends nothing at all). A message file that does not end in a line end
+// sends no line of the message at all). A message file that does not end in a line end
 // gets CRLF before the final dot. The file is streamed, never read whole.
 func (s *Session) send(i int, lines int32) {
 	f, err := s.mb.OpenMessage(s.msgs[i].uid)
@@ -177,7 +177,10 @@ func (s *Session) send(i int, lines int32) {
 	rb.r.Reset(f)
 	w := s.w()
 	thisLine := int32(-2) // -2: in the header; 0: the empty line after it
-	endsInNL := true
+	// Cyrus tests the last line it read, and with nothing read (a count
+	// of 2^32-2) its uninitialized buffer: it then sends an empty line,
+	// which is what the real server was seen to do.
+	endsInNL := false
 	for lines != thisLine {
 		chunk, err := rb.r.ReadSlice('\n')
 		if len(chunk) == 0 {

@@ -52,12 +52,16 @@ type Server struct {
 	list     *mboxlist.List
 	settings *mboxlist.Settings
 	quota    *quota.DB
-	deny     *userdeny.DB // nil without user_deny.db
-	policy   *acl.Policy
-	auth     *sasl.Authenticator
-	sasl     *sasl.Server    // template: each session copies it with its own callbacks
-	tls      *tlsutil.Server // nil when TLS is not configured or failed to start
-	mbopts   mailbox.Options
+	// user_deny.db, opened when it first exists (Cyrus opens it at
+	// each check until it can); see denyDB
+	denyPath, denyBackend string
+	denyMu                sync.Mutex
+	deny                  *userdeny.DB
+	policy                *acl.Policy
+	auth                  *sasl.Authenticator
+	sasl                  *sasl.Server    // template: each session copies it with its own callbacks
+	tls                   *tlsutil.Server // nil when TLS is not configured or failed to start
+	mbopts                mailbox.Options
 
 	tlsConfigured bool // tls_enabled(): STLS is a command and advertised
 	admins        []string
@@ -104,12 +108,7 @@ func NewServer(env *service.Env, f Flags) (*Server, error) {
 	}
 	s.settings = s.list.Settings()
 	s.mbopts = s.settings.Mailbox
-	dpath, dbackend := userdeny.PathFromConfig(c)
-	if d, err := userdeny.Open(dpath, dbackend, false); err == nil {
-		s.deny = d
-	} else if !errors.Is(err, userdeny.ErrNoDB) {
-		log.Error("DBERROR", "db", dpath, "error", err)
-	}
+	s.denyPath, s.denyBackend = userdeny.PathFromConfig(c)
 	if s.policy, err = acl.New(acl.ConfigFromConfig(c)); err != nil {
 		log.Warn("implicit_owner_rights", "error", err)
 	}
@@ -199,4 +198,27 @@ func memberOfList(userid string, list []string) bool {
 		}
 	}
 	return false
+}
+
+// denyDB returns the user deny list, nil while there is none. Cyrus
+// tries to open it at every check, so a list created by cyr_deny while
+// the service runs counts at once.
+func (s *Server) denyDB() *userdeny.DB {
+	s.denyMu.Lock()
+	defer s.denyMu.Unlock()
+	if s.deny != nil {
+		return s.deny
+	}
+	if _, err := os.Stat(s.denyPath); err != nil {
+		return nil
+	}
+	d, err := userdeny.Open(s.denyPath, s.denyBackend, false)
+	if err != nil {
+		if !errors.Is(err, userdeny.ErrNoDB) {
+			log.Error("DBERROR", "db", s.denyPath, "error", err)
+		}
+		return nil
+	}
+	s.deny = d
+	return d
 }

@@ -273,8 +273,11 @@ func (s *Session) shutdownMessage() (string, bool) {
 	if line, ok := firstLine(filepath.Join(dir, "shutdown")); ok {
 		return line, true
 	}
-	if s.userid != "" && s.srv.deny != nil {
-		if denied, msg, _ := s.srv.deny.Check(s.userid, s.srv.ident); denied {
+	if s.userid == "" {
+		return "", false
+	}
+	if d := s.srv.denyDB(); d != nil {
+		if denied, msg, _ := d.Check(s.userid, s.srv.ident); denied {
 			return msg, true
 		}
 	}

@@ -1,0 +1,313 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"gyrus/lib/mailbox/index"
+)
+
+// The splitting rules below were observed on Cyrus 3.6.1's pop3d (see
+// also test/pop3/scripts/errors/syntax.pop).
+func TestParseCommand(t *testing.T) {
+	for _, c := range []struct {
+		in        string
+		name, arg string
+		hasArg    bool
+		syntaxErr bool
+	}{
+		{"CAPA\r\n", "capa", "", false, false},
+		{"CAPA\n", "capa", "", false, false},
+		{"capa\r\r\n", "capa", "", false, true},
+		{" CAPA\r\n", "", "CAPA", true, false},
+		{"\r\n", "", "", false, false},
+		{"CAPA\x00junk\r\n", "capa", "", false, false},
+		{"USER\talice\r\n", "user", "alice", true, false},
+		{"USER   alice  \r\n", "user", "alice  ", true, false},
+		{"PASS  secret\r\n", "pass", " secret", true, false},
+		{"pAsS \r\n", "pass", "", false, true},
+		{"AUTH \r\n", "auth", "", false, false},
+		{"AUTH\t\t\r\n", "auth", "", false, false},
+		{"AUTH PLAIN =\r\n", "auth", "PLAIN =", true, false},
+		{"STAT \r\n", "stat", "", false, true},
+		{"NOOP\x00 x\r\n", "noop", "", false, false},
+		{"LIST 1 \r\n", "list", "1 ", true, false},
+		{"X\xc3\xa9Y z\r\n", "x\xc3\xa9y", "z", true, false},
+		{"NOOP x", "noop", "x", true, false},
+	} {
+		got := parseCommand([]byte(c.in))
+		if got.name != c.name || got.arg != c.arg || got.hasArg != c.hasArg || got.syntaxErr != c.syntaxErr {
+			t.Errorf("%q: got %+v", c.in, got)
+		}
+	}
+}
+
+func TestParseNumbers(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		n    uint32
+		rest string
+		ok   bool
+	}{
+		{"0", 0, "", true}, {"01", 1, "", true}, {"4294967295", 4294967295, "", true},
+		{"4294967296", 0, "4294967296", false}, {"42949672950", 0, "42949672950", false},
+		{"-1", 0, "-1", false}, {"+1", 0, "+1", false}, {"", 0, "", false}, {"12ab", 12, "ab", true},
+		{"00000000000000000001", 1, "", true},
+	} {
+		n, rest, ok := parseUint32(c.in)
+		if n != c.n || rest != c.rest || ok != c.ok {
+			t.Errorf("parseUint32(%q) = %d %q %v", c.in, n, rest, ok)
+		}
+	}
+	for in, want := range map[string]string{"1": "", " 1": "", "x": errNotNumber, "1 2": errExtra, "1 ": errExtra, "-1": errNotNumber} {
+		if _, e := parseMsgno(in); e != want {
+			t.Errorf("parseMsgno(%q) = %q, want %q", in, e, want)
+		}
+	}
+	for _, c := range []struct {
+		in    string
+		n     uint32
+		lines int32
+		err   string
+	}{
+		{"1 0", 1, 0, ""}, {"1", 0, 0, errMissing}, {"", 0, 0, errMissing}, {"x 1", 0, 0, errMissing},
+		{"1 x", 0, 0, errBadLines}, {"1 1 x", 0, 0, errExtra}, {"1x 1", 0, 0, errBadLines},
+		{"1 ", 0, 0, errBadLines}, {"  2  3", 2, 3, ""}, {"1 4294967295", 1, -1, ""}, {"1 4294967294", 1, -2, ""},
+	} {
+		n, lines, e := parseTop(c.in)
+		if n != c.n || lines != c.lines || e != c.err {
+			t.Errorf("parseTop(%q) = %d %d %q", c.in, n, lines, e)
+		}
+	}
+}
+
+// libsasl's decoder, as seen through Cyrus's AUTH answers.
+func TestDecodeSASL64(t *testing.T) {
+	for _, c := range []struct {
+		in  string
+		out string
+		st  decodeStatus
+	}{
+		{"", "", decodeOK},
+		{"AGFsaWNlAGFsaWNlcHc=", "\x00alice\x00alicepw", decodeOK},
+		{"YQ==", "a", decodeOK},
+		{"YWI=", "ab", decodeOK},
+		{"AGFsaWNlAGFsaWNlcH", "", decodeIncomplete},
+		{"YQ==YQ==", "", decodeBad},
+		{"YQ=x", "", decodeBad},
+		{"Y===", "", decodeBad},
+		{"!!!!", "", decodeBad},
+		{"YQ==x", "", decodeBad},
+		{"\rabc", "", decodeFail},
+		{" YQ==", "", decodeBad},
+	} {
+		out, st := decodeSASL64(c.in)
+		if st != c.st || (st == decodeOK && string(out) != c.out) {
+			t.Errorf("%q: %q %v, want %q %v", c.in, out, st, c.out, c.st)
+		}
+	}
+}
+
+const msgDots = "From: a@example.org\r\nSubject: dots\r\n\r\n.one\r\ntwo\r\n.\r\n..three\r\n"
+
+func TestSessionBasics(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ts.appendMsgs(t, "user.alice", []string{msgDots, "Subject: x\r\n\r\nbody\r\n"})
+	c := ts.dial(t)
+	if r := c.cmd("STAT"); r != errUnknownCmd {
+		t.Errorf("STAT before login: %s", r)
+	}
+	c.login("alice", "secret")
+	if r := c.cmd("STAT"); r != fmt.Sprintf("+OK 2 %d", len(msgDots)+20) {
+		t.Errorf("STAT: %s", r)
+	}
+	got := c.multi("RETR 1")
+	want := []string{"From: a@example.org", "Subject: dots", "", "..one", "two", "..", "...three"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("RETR 1: %q", got)
+	}
+	if got := c.multi("TOP 1 1"); len(got) != 4 || got[3] != "..one" {
+		t.Errorf("TOP 1 1: %q", got)
+	}
+	if got := c.multi("TOP 1 4294967294"); len(got) != 1 || got[0] != "" {
+		t.Errorf("TOP 1 4294967294 (a C int of -2: nothing): %q", got)
+	}
+	if got := c.multi("UIDL"); len(got) != 2 || !strings.HasSuffix(got[1], ".2") {
+		t.Errorf("UIDL: %q", got)
+	}
+	c.quit()
+}
+
+// QUIT stores the login time, expunges what was deleted with one modseq
+// per message and \Deleted set, and (popuseimapflags) sets \Seen.
+func TestQuitUpdate(t *testing.T) {
+	ts := newTestServer(t, map[string]string{"popuseimapflags": "yes"})
+	ts.appendMsgs(t, "user.alice", []string{msgDots, msgDots, msgDots})
+	mb := ts.open(t, "user.alice")
+	before := mb.Header()
+	mb.Close()
+
+	c := ts.dial(t)
+	start := time.Now().Unix()
+	c.login("alice", "secret")
+	c.multi("RETR 1")
+	c.multi("RETR 2")
+	c.cmd("DELE 2")
+	c.cmd("DELE 3")
+	c.quit()
+
+	mb = ts.open(t, "user.alice")
+	defer mb.Close()
+	h := mb.Header()
+	if int64(h.POP3LastLogin) < start || int64(h.POP3LastLogin) > time.Now().Unix() {
+		t.Errorf("pop3_last_login %d, session started at %d", h.POP3LastLogin, start)
+	}
+	if h.Exists != 1 || h.Deleted != 0 {
+		t.Errorf("exists %d deleted %d", h.Exists, h.Deleted)
+	}
+	// two expunges (one modseq each) and one \Seen
+	if h.HighestModSeq != before.HighestModSeq+3 {
+		t.Errorf("highestmodseq %d -> %d, want +3", before.HighestModSeq, h.HighestModSeq)
+	}
+	err := mb.ForEachRecord(func(_ uint32, r *index.Record) error {
+		switch {
+		case r.UID == 1 && (r.Expunged() || r.SystemFlags&index.FlagSeen == 0):
+			t.Errorf("uid 1: flags %x/%x, want \\Seen and live", r.SystemFlags, r.InternalFlags)
+		case r.UID > 1 && (!r.Expunged() || r.SystemFlags&index.FlagDeleted == 0):
+			t.Errorf("uid %d: flags %x/%x, want \\Deleted and expunged", r.UID, r.SystemFlags, r.InternalFlags)
+		case r.UID > 1 && r.SystemFlags&index.FlagSeen != 0:
+			t.Errorf("uid %d: \\Seen on an expunged message", r.UID)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// With expunge_mode immediate the files of deleted messages are gone
+// once the last session closes the mailbox.
+func TestExpungeImmediate(t *testing.T) {
+	ts := newTestServer(t, map[string]string{"expunge_mode": "immediate"})
+	ts.appendMsgs(t, "user.alice", []string{msgDots, msgDots})
+	mb := ts.open(t, "user.alice")
+	loc := mb.Location()
+	path := loc.MessagePath(1)
+	mb.Close()
+	c := ts.dial(t)
+	c.login("alice", "secret")
+	c.cmd("DELE 1")
+	c.quit()
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("%s still there after QUIT (expunge_mode immediate): %v", path, err)
+	}
+	c = ts.dial(t)
+	c.login("alice", "secret")
+	if r := c.cmd("STAT"); r != fmt.Sprintf("+OK 1 %d", len(msgDots)) {
+		t.Errorf("STAT: %s", r)
+	}
+}
+
+// pop3showafter hides messages delivered at or before that time.
+func TestShowAfter(t *testing.T) {
+	ts := newTestServer(t, nil)
+	now := time.Now().Unix()
+	ts.appendMsgs(t, "user.alice", []string{msgDots, msgDots, msgDots}, now-300, now-200, now-100)
+	mb := ts.open(t, "user.alice")
+	tx, err := mb.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx.SetPOP3ShowAfter(uint32(now - 200))
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	mb.Close()
+	c := ts.dial(t)
+	c.login("alice", "secret")
+	if got := c.multi("UIDL"); len(got) != 1 || !strings.HasSuffix(got[0], ".3") || !strings.HasPrefix(got[0], "1 ") {
+		t.Errorf("UIDL with pop3showafter: %q", got)
+	}
+}
+
+func TestTimeoutMinimum(t *testing.T) {
+	for v, want := range map[string]time.Duration{"1": 10 * time.Minute, "20": 20 * time.Minute, "30s": 10 * time.Minute} {
+		ts := newTestServer(t, map[string]string{"poptimeout": v})
+		if ts.timeout != want {
+			t.Errorf("poptimeout %s: %v, want %v", v, ts.timeout, want)
+		}
+	}
+}
+
+// disconnect_on_vanished_mailbox: a maildrop deleted under the session.
+func TestVanished(t *testing.T) {
+	ts := newTestServer(t, map[string]string{"disconnect_on_vanished_mailbox": "yes"})
+	ts.appendMsgs(t, "user.alice", []string{msgDots})
+	c := ts.dial(t)
+	c.login("alice", "secret")
+	mb := ts.open(t, "user.alice")
+	tx, err := mb.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx.MarkDeleted()
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	go mb.Close() // waits until the session lets go
+	if r := c.cmd("NOOP"); r != "-ERR [SYS/TEMP] Maildrop has been (re)moved" {
+		t.Errorf("NOOP on a vanished maildrop: %s", r)
+	}
+}
+
+// A message file that is gone answers Cyrus's error and the session goes on.
+func TestMissingFile(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ts.appendMsgs(t, "user.alice", []string{msgDots, msgDots})
+	mb := ts.open(t, "user.alice")
+	loc := mb.Location()
+	os.Remove(loc.MessagePath(1))
+	mb.Close()
+	c := ts.dial(t)
+	c.login("alice", "secret")
+	if r := c.cmd("RETR 1"); r != "-ERR [SYS/PERM] Could not read message file" {
+		t.Errorf("RETR of a missing file: %s", r)
+	}
+	if got := c.multi("RETR 2"); len(got) != 7 {
+		t.Errorf("RETR 2: %q", got)
+	}
+}
+
+// Lines longer than Cyrus's 8191 bytes are split, and a session never
+// holds more than one such piece.
+func TestLongLine(t *testing.T) {
+	ts := newTestServer(t, nil)
+	conn := newScriptConn(append(bytes.Repeat([]byte("X"), 1<<20), "\r\nQUIT\r\n"...))
+	s := newSession(ts.Server, conn, nil)
+	s.run(context.Background())
+	out := &conn.out
+	if n := strings.Count(out.String(), errUnknownCmd+"\r\n"); n != (1<<20)/maxLine+1 {
+		t.Errorf("%d unknown-command answers for a 1 MiB line, want %d", n, (1<<20)/maxLine+1)
+	}
+	if cap(s.line) > maxSASLLine {
+		t.Errorf("line buffer grew to %d", cap(s.line))
+	}
+	if !strings.HasSuffix(out.String(), "+OK\r\n") {
+		t.Errorf("no QUIT answer at the end: %q", out.String()[max(0, out.Len()-100):])
+	}
+}
+
+func TestAPOPChallenge(t *testing.T) {
+	c := newAPOPChallenge("mail.example.org")
+	if !strings.HasPrefix(c, "<") || !strings.HasSuffix(c, "@mail.example.org>") || strings.Count(c, ".") < 3 {
+		t.Errorf("challenge %q", c)
+	}
+	if c2 := newAPOPChallenge("mail.example.org"); c2 == c {
+		t.Errorf("two sessions got the same challenge %q", c)
+	}
+}
