@@ -28,7 +28,9 @@ func (s *Session) cmdCopy(tag string, uid, move bool, a *imapwire.Copy) {
 	}
 	var copyUID string
 	if err == nil {
-		copyUID, err = s.copyMessages(uid, move, a.Set, dest)
+		if err = s.refresh(); err == nil {
+			copyUID, err = s.copyMessages(uid, move, a.Set, dest)
+		}
 	}
 	if move && copyUID != "" && err == nil {
 		s.wr().RawString("* OK [COPYUID " + copyUID + "] Completed\r\n")
@@ -41,7 +43,7 @@ func (s *Session) cmdCopy(tag string, uid, move bool, a *imapwire.Copy) {
 		switch {
 		case errors.Is(err, errNotSupported):
 			code = imapwire.CodeCannot
-		case isNonexistent(err) && s.mayCreate(destName):
+		case isNonexistent(err) && !errors.Is(err, errGone) && s.mayCreate(destName):
 			code = imapwire.CodeTryCreate
 		}
 		_, text := s.errText(err)

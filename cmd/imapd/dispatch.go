@@ -31,6 +31,7 @@ var selectedCommands = map[string]bool{
 // read (imapwire Options.Gate), in cmdloop's order: login first, then
 // readonly, then a selected mailbox.
 func (s *Session) gate(h imapwire.Header) error {
+	s.gated = h.Name
 	if h.UID {
 		// "UID <sub>": the UID gate already required a mailbox.
 		if s.srv.cfg.Readonly() && writeCommands[h.Name] {

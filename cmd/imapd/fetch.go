@@ -42,7 +42,9 @@ func (s *Session) cmdFetch(tag string, uid bool, f *imapwire.Fetch) {
 		s.wr().StatusResponse("", imapwire.StatusOK, imapwire.CodeHighestModSeq(sel.highestModSeq()), "CONDSTORE enabled by MODSEQ fetch")
 	}
 	if err := s.refresh(); err != nil {
-		s.no(tag, err)
+		code, text := s.errText(err)
+		s.wr().StatusResponse(tag, imapwire.StatusNO, code,
+			text+fmt.Sprintf(" (%.3f sec)", time.Since(start).Seconds()))
 		return
 	}
 	seqs := s.matchSeqs(f.Set, uid)
@@ -73,7 +75,7 @@ func (s *Session) cmdFetch(tag string, uid bool, f *imapwire.Fetch) {
 	for seq := uint32(1); seq <= sel.view.Len(); seq++ {
 		if !in[seq] {
 			m := sel.view.Msg(seq)
-			if !m.Expunged() && sel.extra[seq-1].told != 0 && m.ModSeq > sel.extra[seq-1].told {
+			if sel.extra[seq-1].told != 0 && m.ModSeq > sel.extra[seq-1].told {
 				s.printFlags(seq, uid, false)
 			}
 			continue

@@ -147,22 +147,75 @@ func canonicalPattern(ref, pat string, sep byte, ignoreRef bool) string {
 	return ref + pat
 }
 
-// patternMatch tells whether ext matches pattern fully, or else the
-// shortest prefix of it (at a hierarchy boundary) that the pattern
-// matches, as a '%' stops at the separator.
-func patternMatch(pattern, ext string, sep byte) (prefix string, exact bool, ok bool) {
-	if mboxlist.Match(pattern, ext, sep) {
-		return ext, true, true
-	}
-	if !strings.ContainsRune(pattern, '%') {
-		return "", false, false
-	}
-	for i := 0; i < len(ext); i++ {
-		if ext[i] == sep && mboxlist.Match(pattern, ext[:i], sep) {
-			return ext[:i], false, true
+// globLen is Cyrus's glob_test over several LIST patterns: the length of
+// the longest leading part of ext that a pattern matches and that ends
+// at a hierarchy boundary (the whole name, or a prefix followed by the
+// separator), or -1. Matching is case-sensitive, INBOX included; '*'
+// matches anything, '%' anything but the separator.
+func globLen(patterns []string, ext string, sep byte) int {
+	best := -1
+	for _, p := range patterns {
+		if n := globTest(p, ext, sep); n > best {
+			best = n
 		}
 	}
-	return "", false, false
+	return best
+}
+
+// globTest is globLen for one pattern: one pass of the usual wildcard
+// table gives every prefix of ext that the pattern matches.
+func globTest(pattern, ext string, sep byte) int {
+	// row[j]: pattern[:i] matches ext[:j]
+	var buf [2][129]bool
+	var row, next []bool
+	if len(ext) < 128 {
+		row, next = buf[0][:len(ext)+1], buf[1][:len(ext)+1]
+	} else {
+		row, next = make([]bool, len(ext)+1), make([]bool, len(ext)+1)
+	}
+	row[0] = true
+	for i := 0; i < len(pattern); i++ {
+		c := pattern[i]
+		switch c {
+		case '*':
+			next[0] = row[0]
+			for j := 1; j <= len(ext); j++ {
+				next[j] = row[j] || next[j-1]
+			}
+		case '%':
+			next[0] = row[0]
+			for j := 1; j <= len(ext); j++ {
+				next[j] = row[j] || (next[j-1] && ext[j-1] != sep)
+			}
+		default:
+			next[0] = false
+			for j := 1; j <= len(ext); j++ {
+				next[j] = row[j-1] && ext[j-1] == c
+			}
+		}
+		row, next = next, row
+	}
+	if row[len(ext)] {
+		return len(ext)
+	}
+	for j := len(ext) - 1; j > 0; j-- {
+		if ext[j] == sep && row[j] {
+			return j
+		}
+	}
+	return -1
+}
+
+// singlePercent is Cyrus's rock->singlepercent: one pattern whose part
+// after the common literal prefix is "*%" makes LIST report every
+// matching ancestor of a name as well.
+func singlePercent(patterns []string) bool {
+	if len(patterns) != 1 {
+		return false
+	}
+	p := patterns[0]
+	i := strings.IndexAny(p, "*%?")
+	return i >= 0 && p[i:] == "*%"
 }
 
 // visible reports whether the session may see a mailbox in listings.
@@ -180,16 +233,18 @@ func (s *Session) visible(e *mboxlist.Entry) bool {
 func (ls *listState) all() {
 	s := ls.s
 	sep := s.srv.ns.Sep()
-	flags := mboxlist.IterFlags(0)
-	if s.isAdmin {
-		flags |= mboxlist.WithIntermediates
-	}
-	s.srv.list.FindAll([]string{"*"}, s.viewer(), flags, func(f mboxlist.Found) error {
+	v := s.viewer()
+	single := singlePercent(ls.a.patterns)
+	group := -1
+	s.srv.list.FindAll([]string{"*"}, v, mboxlist.WithIntermediates, func(f mboxlist.Found) error {
 		e := f.Entry
-		if e.Type&mboxlist.Intermediate == 0 && !s.visible(e) {
-			return nil
-		}
-		if e.Type&mboxlist.Intermediate != 0 && !s.isAdmin {
+		n := s.srv.ns.ParseInternal(e.Name)
+		if e.Type&mboxlist.Intermediate != 0 {
+			// only admins and the owner see intermediates
+			if !s.isAdmin && n.UserID() != s.userid {
+				return nil
+			}
+		} else if !s.visible(e) {
 			return nil
 		}
 		ext := f.External
@@ -198,21 +253,65 @@ func (ls *listState) all() {
 				ext = u
 			}
 		}
-		for _, p := range ls.a.patterns {
-			name, exact, ok := patternMatch(p, ext, sep)
-			if !ok {
-				continue
-			}
-			var ent *mboxlist.Entry
-			if exact {
-				ent = e
-			}
-			ls.listCB(name, ent, exact, s.isAltInbox(e, ext))
-			break
+		m := globLen(ls.a.patterns, ext, sep)
+		if m <= 0 {
+			return nil
 		}
+		cat := s.srv.ns.Category(n, v)
+		if g := s.listGroup(cat); g != group {
+			if group >= 0 {
+				ls.end()
+			}
+			group = g
+		}
+		ls.matched(ext, m, e, single, cat == mboxname.CatAltInbox, ls.listCB)
 		return nil
 	})
 	ls.end()
+}
+
+// matched is Cyrus's find_cb: the name cut to the matched length, after
+// its matching ancestors when the pattern asks for them (singlepercent).
+func (ls *listState) matched(ext string, m int, e *mboxlist.Entry, single, altInbox bool,
+	cb func(name string, e *mboxlist.Entry, exact, altInbox bool)) {
+	sep := ls.s.srv.ns.Sep()
+	name := ext[:m]
+	if single {
+		for i := 1; i < len(name); i++ {
+			if name[i] == sep && globLen(ls.a.patterns, name[:i], sep) == i {
+				cb(name[:i], nil, false, altInbox)
+			}
+		}
+	}
+	exact := m == len(ext)
+	if !exact {
+		e = nil
+	}
+	cb(name, e, exact, altInbox)
+}
+
+// listGroup numbers the parts of Cyrus's mboxlist_do_find walk between
+// which the name buffer is flushed.
+func (s *Session) listGroup(c mboxname.Category) int {
+	alt := s.srv.ns.AltNamespace
+	switch c {
+	case mboxname.CatInbox, mboxname.CatInboxSub:
+		return 0
+	case mboxname.CatOwner:
+		if alt {
+			return 1
+		}
+		return 0
+	case mboxname.CatAltInbox, mboxname.CatAltPrefix:
+		return 2
+	case mboxname.CatOtherUser:
+		return 3
+	case mboxname.CatShared:
+		return 4
+	case mboxname.CatOwnerDeleted:
+		return 5
+	}
+	return 6
 }
 
 // isAltInbox: in the alternate namespace a folder named INBOX below the
@@ -310,19 +409,40 @@ func (ls *listState) addSubs() {
 func (ls *listState) subscribed() {
 	s := ls.s
 	sep := s.srv.ns.Sep()
+	v := s.viewer()
+	single := singlePercent(ls.a.patterns)
+	type sub struct {
+		in, ext string
+		m       int
+		cat     mboxname.Category
+		group   int
+	}
+	var found []sub
 	for _, in := range s.subscriptionList() {
 		ext, ok := s.externalName(in)
 		if !ok {
 			continue
 		}
-		for _, p := range ls.a.patterns {
-			name, exact, ok := patternMatch(p, ext, sep)
-			if !ok {
-				continue
-			}
-			ls.subscribedCB(name, in, exact)
-			break
+		m := globLen(ls.a.patterns, ext, sep)
+		if m <= 0 {
+			continue
 		}
+		cat := s.srv.ns.Category(s.srv.ns.ParseInternal(in), v)
+		found = append(found, sub{in, ext, m, cat, s.listGroup(cat)})
+	}
+	sort.SliceStable(found, func(i, j int) bool { return found[i].group < found[j].group })
+	group := -1
+	for _, f := range found {
+		if f.group != group {
+			if group >= 0 {
+				ls.performOutput("", nil, false)
+			}
+			group = f.group
+		}
+		in := f.in
+		ls.matched(f.ext, f.m, nil, single, f.cat == mboxname.CatAltInbox, func(name string, _ *mboxlist.Entry, exact, _ bool) {
+			ls.subscribedCB(name, in, exact)
+		})
 	}
 	ls.performOutput("", nil, false)
 }
@@ -372,11 +492,8 @@ func (ls *listState) recursiveMatch() {
 		if !ok {
 			continue
 		}
-		for _, p := range ls.a.patterns {
-			name, exact, ok := patternMatch(p, ext, sep)
-			if !ok {
-				continue
-			}
+		if m := globLen(ls.a.patterns, ext, sep); m > 0 {
+			name, exact := ext[:m], m == len(ext)
 			ls.calls++
 			en := table[name]
 			if en == nil {
@@ -392,7 +509,6 @@ func (ls *listState) recursiveMatch() {
 			} else {
 				en.attrs |= attrChildInfoSubscribed | attrHasChildren
 			}
-			break
 		}
 	}
 	names := make([]string, 0, len(table))
@@ -572,27 +688,49 @@ func (s *Session) subscriptions() map[string]bool {
 // cmdSubscribe is SUBSCRIBE/UNSUBSCRIBE (Cyrus cmd_changesub): the
 // mailbox must exist to be subscribed unless allowallsubscribe.
 func (s *Session) cmdSubscribe(tag string, a *imapwire.Subscribe, add bool) {
-	name := a.Mailbox
-	intname, err := s.internalName(name)
-	if err == nil {
-		force := s.srv.cfg.Allowallsubscribe()
-		if add && !force {
-			e, lerr := s.srv.list.Lookup(intname)
-			switch {
-			case lerr != nil:
-				err = lerr
-			case !s.isAdmin && !s.aclRights(e).Has(acl.Lookup):
-				err = errNonexistent
-			}
+	what := "Unsubscribe"
+	if add {
+		what = "Subscribe"
+	}
+	var err error
+	switch ns := strings.ToLower(a.Namespace); {
+	case !a.HasNS || ns == "mailbox":
+		err = s.changeSub(a.Mailbox, add)
+	case ns == "bboard":
+		// Cyrus's legacy bboard namespace has nothing to subscribe to
+		if add {
+			err = errNonexistent
 		}
-		if err == nil {
-			err = s.srv.subscribe(s.userid, intname, add)
-		}
+	default:
+		s.bad(tag, "Invalid "+what+" subcommand")
+		return
 	}
 	s.tellChanges(false)
 	if err != nil {
-		s.no(tag, err)
+		_, text := s.errText(err)
+		s.wr().StatusResponse(tag, imapwire.StatusNO, "", what+": "+text)
 		return
 	}
 	s.ok(tag)
+}
+
+// changeSub is Cyrus's mboxlist_changesub: a new subscription must name
+// a mailbox whose ACL lets the user look it up (admin or not), unless
+// allowallsubscribe.
+func (s *Session) changeSub(name string, add bool) error {
+	intname, err := s.internalName(name)
+	if err != nil {
+		return err
+	}
+	if add && !s.srv.cfg.Allowallsubscribe() {
+		e, err := s.srv.list.Lookup(intname)
+		if err != nil {
+			return err
+		}
+		a, _ := acl.Parse(e.ACL)
+		if !s.srv.policy.ACLRights(s.identity(), a).Has(acl.Lookup) {
+			return errNonexistent
+		}
+	}
+	return s.srv.subscribe(s.userid, intname, add)
 }

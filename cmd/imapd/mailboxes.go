@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"strings"
+	"time"
 
 	"gyrus/lib/acl"
 	"gyrus/lib/imapwire"
@@ -92,41 +93,13 @@ func (s *Session) cmdCreate(tag string, a *imapwire.Create) {
 		return errPermission
 	}
 	// missing ancestors become real mailboxes (Cyrus cmd_create)
-	parent, perr := s.srv.list.FindParent(intname)
-	if perr == nil || n.LocalPart == "" {
-		oldest := 0
-		if perr == nil {
-			oldest = len(s.srv.ns.ParseInternal(parent.Name).Boxes)
-		}
-		youngest := len(n.Boxes) - 1
-		if youngest > oldest {
-			if !admin {
-				if perr != nil {
-					s.no(tag, errPermission)
-					return
-				}
-				if err := authorize(parent); err != nil {
-					s.no(tag, err)
-					return
-				}
-			}
-			for i := oldest; i < youngest; i++ {
-				anc := n.Clone()
-				anc.Boxes = anc.Boxes[:i+1]
-				if anc.LocalPart != "" && len(anc.Boxes) == 1 && anc.Boxes[0] == "INBOX" {
-					continue
-				}
-				if _, err := s.srv.list.Create(mboxlist.CreateRequest{Name: s.srv.ns.Internal(anc),
-					Kind: kind, Partition: partition, IsAdmin: admin, Authorize: authorize}); err != nil &&
-					!errors.Is(err, mboxlist.ErrExists) {
-					s.no(tag, err)
-					return
-				}
-			}
-		}
+	if err := s.createAncestors(n, kind, partition, admin, authorize); err != nil {
+		s.no(tag, err)
+		return
 	}
 	e, err := s.srv.list.Create(mboxlist.CreateRequest{Name: intname, Kind: kind,
-		Partition: partition, UniqueID: uniqueid, IsAdmin: admin, Authorize: authorize})
+		Partition: partition, UniqueID: uniqueid, IsAdmin: admin, Authorize: authorize,
+		UIDValidity: s.srv.recreateUIDValidity(intname)})
 	if err != nil {
 		s.no(tag, err)
 		return
@@ -140,6 +113,62 @@ func (s *Session) cmdCreate(tag string, a *imapwire.Create) {
 	}
 	s.okCode(tag, imapwire.CodeMailboxID(e.UniqueID), "Completed")
 	s.tellChanges(false)
+}
+
+// createAncestors creates the missing ancestors of n as real mailboxes,
+// below its nearest existing ancestor (Cyrus cmd_create; RENAME does the
+// same for its new name).
+func (s *Session) createAncestors(n mboxname.Name, kind mboxlist.Type, partition string, admin bool,
+	authorize func(*mboxlist.Entry) error) error {
+	intname := s.srv.ns.Internal(n)
+	parent, perr := s.srv.list.FindParent(intname)
+	if perr != nil && n.LocalPart != "" {
+		return nil
+	}
+	oldest := 0
+	if perr == nil {
+		oldest = len(s.srv.ns.ParseInternal(parent.Name).Boxes)
+	}
+	youngest := len(n.Boxes) - 1
+	if youngest <= oldest {
+		return nil
+	}
+	if !admin {
+		if perr != nil {
+			return errPermission
+		}
+		if err := authorize(parent); err != nil {
+			return err
+		}
+	}
+	for i := oldest; i < youngest; i++ {
+		anc := n.Clone()
+		anc.Boxes = anc.Boxes[:i+1]
+		if anc.LocalPart != "" && len(anc.Boxes) == 1 && anc.Boxes[0] == "INBOX" {
+			continue
+		}
+		if _, err := s.srv.list.Create(mboxlist.CreateRequest{Name: s.srv.ns.Internal(anc),
+			Kind: kind, Partition: partition, IsAdmin: admin, Authorize: authorize}); err != nil &&
+			!errors.Is(err, mboxlist.ErrExists) {
+			return err
+		}
+	}
+	return nil
+}
+
+// recreateUIDValidity is the UIDVALIDITY for a mailbox created where a
+// deleted one left its tombstone: above the old one (Cyrus
+// mboxlist_createmailbox); 0 (lib/mboxlist chooses) otherwise.
+func (s *Server) recreateUIDValidity(intname string) uint32 {
+	old, err := s.list.LookupAll(intname)
+	if err != nil || old.Type&mboxlist.Deleted == 0 {
+		return 0
+	}
+	uv := uint32(time.Now().Unix())
+	if uv <= old.UIDValidity {
+		uv = old.UIDValidity + 1
+	}
+	return uv
 }
 
 // errTextOnly is the NO text of an error without its code.
@@ -332,6 +361,11 @@ func (s *Session) cmdRename(tag string, a *imapwire.Rename) {
 		return
 	}
 	admin := s.isAdmin || s.isProxyAdmin
+	if oldName == newName && !admin {
+		// only an admin may move a mailbox to another partition
+		s.no(tag, errPermission)
+		return
+	}
 	old, lerr := s.srv.list.Lookup(oldName)
 	if strings.EqualFold(a.From, "INBOX") && !admin && lerr == nil {
 		err = s.renameInbox(old, newName)
@@ -379,16 +413,32 @@ func (s *Session) cmdRename(tag string, a *imapwire.Rename) {
 		UserID: s.userid, IsAdmin: admin, Authorize: authorize, AuthorizeCreate: authorizeCreate,
 		KeepIntermediaries: true})
 	if err == nil {
-		subs := s.subscriptions()
+		// Cyrus creates the missing parents of the new name as real
+		// mailboxes (mboxlist_update_intermediaries)
+		kind := mboxlist.TypeEmail
+		if old != nil {
+			kind = old.Type.Kind()
+		}
+		nn := s.srv.ns.ParseInternal(newName)
+		if aerr := s.createAncestors(nn, kind, a.Partition, admin, authorizeCreate); aerr != nil {
+			log.Printf(log.LevelErr, "rename %s: parents of %s: %v", oldName, newName, aerr)
+		}
+	}
+	if err == nil && recursive {
+		var subs map[string]bool
+		if s.srv.cfg.DeleteUnsubscribe() {
+			subs = s.subscriptions()
+		}
 		for _, m := range moved {
 			nm := newName + strings.TrimPrefix(m, oldName)
 			oe := s.extOrSame(m, m)
 			ne := s.extOrSame(nm, nm)
 			s.wr().RawString("* OK rename ")
 			s.wr().RawString(oe + " " + ne + "\r\n")
-			if subs[m] {
+			// Cyrus leaves subscriptions alone (delete_unsubscribe
+			// drops the old name)
+			if subs != nil && subs[m] {
 				s.srv.subscribe(s.userid, m, false)
-				s.srv.subscribe(s.userid, nm, true)
 			}
 		}
 	}
@@ -403,7 +453,15 @@ func (s *Session) cmdRename(tag string, a *imapwire.Rename) {
 // renameInbox is RFC 9051 6.3.6 for INBOX: a new mailbox receives all
 // the messages, INBOX stays (empty), its children do not move.
 func (s *Session) renameInbox(inbox *mboxlist.Entry, newName string) error {
-	dest, err := s.srv.list.Create(mboxlist.CreateRequest{Name: newName, Partition: inbox.Partition, IsAdmin: true})
+	// the new mailbox is created with the user's rights ('k' on the
+	// parent; nothing at the top level)
+	dest, err := s.srv.list.Create(mboxlist.CreateRequest{Name: newName, Partition: inbox.Partition,
+		Authorize: func(parent *mboxlist.Entry) error {
+			if s.entryRights(parent).Has(acl.Create) {
+				return nil
+			}
+			return errPermission
+		}})
 	if err != nil {
 		return err
 	}
@@ -458,6 +516,11 @@ func (s *Session) renameInbox(inbox *mboxlist.Entry, newName string) error {
 	}
 	if err := tx.Commit(); err != nil {
 		return err
+	}
+	if len(moved) == 0 {
+		// Cyrus 3.6.1 moves the messages with its COPY code, which
+		// answers an empty INBOX so (the new mailbox stays)
+		return errNoSuchMsg
 	}
 	stx, err := src.Begin()
 	if err != nil {

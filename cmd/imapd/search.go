@@ -48,6 +48,9 @@ func (s *Session) cmdSearch(tag string, uid bool, a *imapwire.Search) {
 // matching sequence numbers in ascending order.
 func (s *Session) search(prog *imapwire.SearchKey, charset string) ([]uint32, error) {
 	sel := s.sel
+	if sel.gone {
+		return nil, errGone
+	}
 	prog = convertSearchText(prog, charset)
 	q := &searchQuery{
 		Program:   prog,

@@ -129,10 +129,8 @@ func (s *Session) cmdSelect(tag, cmdName string, a *imapwire.Select) {
 		}
 	}
 	mode := "READ-WRITE"
-	if !sel.rights.Has(acl.ReadWrite) || sel.examine {
-		mode = "READ-ONLY"
-	}
-	if sel.rights&acl.ReadWrite == 0 {
+	if sel.rights&acl.ReadWrite == 0 || sel.examine {
+		// any right that changes messages makes it READ-WRITE
 		mode = "READ-ONLY"
 	}
 	s.okCode(tag, imapwire.Code(mode), "Completed")
@@ -342,17 +340,25 @@ func (sel *selected) close() {
 // (kept until told), the user's seen state.
 func (s *Session) refresh() error {
 	sel := s.sel
-	if sel == nil || sel.gone {
+	if sel == nil {
 		return nil
+	}
+	if sel.gone {
+		return errGone
 	}
 	old := sel.view.Len()
 	_, err := sel.view.Refresh()
 	if err != nil {
 		if errors.Is(err, mailbox.ErrDeleted) || errors.Is(err, mailbox.ErrNotFound) {
 			s.mailboxGone()
-			return nil
+			return errGone
 		}
 		return err
+	}
+	if n := sel.mb.MailboxHeader().Name; n != "" && n != sel.name {
+		// renamed under us (by another session, or by this one)
+		s.mailboxGone()
+		return errGone
 	}
 	var seenSet uidSet
 	recentUID := sel.recentUID
@@ -415,7 +421,9 @@ func (s *Session) tellChangesUID(canExpunge, printUID bool) {
 		return
 	}
 	if err := s.refresh(); err != nil {
-		log.Printf(log.LevelErr, "IOERROR: refresh %s: %v", s.sel.name, err)
+		if !errors.Is(err, errGone) {
+			log.Printf(log.LevelErr, "IOERROR: refresh %s: %v", s.sel.name, err)
+		}
 		return
 	}
 	s.tellPending(canExpunge, printUID, false)
@@ -435,10 +443,9 @@ func (s *Session) tellPending(canExpunge, printUID, printModSeq bool) {
 	}
 	s.checkFlagNames(true)
 	for seq := uint32(1); seq <= sel.view.Len(); seq++ {
+		// an expunge the client may not hear of yet still shows as a
+		// flag change (Cyrus index_tellchanges)
 		m := sel.view.Msg(seq)
-		if m.Expunged() {
-			continue
-		}
 		if m.ModSeq > sel.extra[seq-1].told {
 			s.printFlags(seq, printUID, printModSeq)
 		}

@@ -62,6 +62,7 @@ type Session struct {
 	nextQuotaAlert time.Time
 
 	cmdName string // current command, for logs
+	gated   string // name of the command being read (Gate), "" before
 	closing bool   // LOGOUT or fatal error: leave the loop
 }
 
@@ -174,11 +175,19 @@ func (s *Session) run(ctx context.Context) {
 			}
 		}
 		s.raw.SetReadDeadline(time.Now().Add(s.srv.timeout))
+		s.gated = ""
 		cmd, err := s.p.ReadCommand()
 		if err != nil {
 			var e *imapwire.Error
 			if errors.As(err, &e) {
 				s.wr().WriteError(e)
+				if s.gated == "LIST" && e.Status == imapwire.StatusBAD && (e.Text == imapwire.TextStatusBad ||
+					strings.HasPrefix(e.Text, "Invalid Status attributes ")) {
+					// Cyrus's cmd_list leaves a character of the line
+					// unread after a bad RETURN (STATUS ...): it comes
+					// back as a line with an invalid tag.
+					s.wr().RawString("* BAD Invalid tag\r\n")
+				}
 				if e.Fatal() {
 					s.release()
 					return
