@@ -56,12 +56,12 @@ type box struct {
 
 	entryUpdate *mboxlist.Entry // mailboxes.db record to write after commit
 
-	cnt        counts            // counters kept in step with each change
-	moveTo     *mailbox.Location // -I on a by-uuid mailbox: its new place
-	dirChanged bool              // message files were renamed
-	changed    bool              // something will be written
-	wantCleanup   bool // unlinked records or a repack to do afterwards
-	closed        bool
+	cnt         counts            // counters kept in step with each change
+	moveTo      *mailbox.Location // -I on a by-uuid mailbox: its new place
+	dirChanged  bool              // message files were renamed
+	changed     bool              // something will be written
+	wantCleanup bool              // unlinked records or a repack to do afterwards
+	closed      bool
 }
 
 func (b *box) now() uint32 { return uint32(b.r.env.Now().Unix()) }

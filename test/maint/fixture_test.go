@@ -37,10 +37,10 @@ var (
 )
 
 type fixture struct {
-	inst              // the oracle instance itself (filled, then stopped)
-	base     string   // its parent (removed at the end)
-	bin      string   // Gyrus tools built for the tests
-	pristine string   // copies of lib/ and spool/
+	inst            // the oracle instance itself (filled, then stopped)
+	base     string // its parent (removed at the end)
+	bin      string // Gyrus tools built for the tests
+	pristine string // copies of lib/ and spool/
 	ports    map[string]int
 	pool     chan *inst // copies of the instance for parallel tests
 }
@@ -262,7 +262,7 @@ func (in *inst) chown(t *testing.T) {
 }
 
 var (
-	idsOnce          sync.Once
+	idsOnce           sync.Once
 	cyrusUID, mailGID int
 )
 
