@@ -1,7 +1,9 @@
 package imap
 
 import (
+	"flag"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -12,7 +14,17 @@ import (
 	"gyrus/test/harness"
 )
 
-func TestMain(m *testing.M) { harness.Main(m) }
+// TestMain runs the scripts 8 at a time unless -parallel says otherwise:
+// they mostly wait for the server, so more than GOMAXPROCS pays.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set {
+		flag.Set("test.parallel", "8")
+	}
+	harness.Main(m)
+}
 
 const (
 	scriptsDir  = "scripts"
@@ -25,7 +37,9 @@ const goldenHeader = `Recorded from the real Cyrus IMAP 3.6.1 (shared/oracle/cyr
 GYRUS_RECORD=1 go test ./test/imap -run TestRecord
 Do not edit: change the script and record again.`
 
-func loadAll(t *testing.T) ([]*Script, *Differences) {
+// loadAll loads the scripts and differences.txt; smoke keeps the first
+// script of each area only (-short); GYRUS_SCRIPTS selects by name.
+func loadAll(t *testing.T, smoke bool) ([]*Script, *Differences) {
 	t.Helper()
 	scripts, err := LoadScripts(scriptsDir)
 	if err != nil {
@@ -34,6 +48,18 @@ func loadAll(t *testing.T) ([]*Script, *Differences) {
 	d, err := LoadDifferences(diffsFile)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if smoke {
+		// -short: the first script of each area, a smoke test
+		seen := map[string]bool{}
+		var keep []*Script
+		for _, s := range scripts {
+			if dir := path.Dir(s.Name); !seen[dir] {
+				seen[dir] = true
+				keep = append(keep, s)
+			}
+		}
+		scripts = keep
 	}
 	if re := os.Getenv("GYRUS_SCRIPTS"); re != "" {
 		sel := regexp.MustCompile(re)
@@ -74,7 +100,7 @@ func groupScripts(scripts []*Script) []*group {
 // playAll starts one instance per group and plays every script of the
 // group on it, in parallel, handing each transcript to check.
 func playAll(t *testing.T, start func(testing.TB, map[string]string) Instance, timeout time.Duration, check func(*testing.T, *Script, *Transcript)) {
-	scripts, diffs := loadAll(t)
+	scripts, diffs := loadAll(t, testing.Short() && os.Getenv("GYRUS_RECORD") == "")
 	if len(scripts) == 0 {
 		t.Skip("no script selected")
 	}
@@ -117,7 +143,8 @@ func TestRecord(t *testing.T) {
 }
 
 // TestCompare plays every script against Gyrus and compares with the
-// golden files. GYRUS_TARGET=cyrus plays them against a fresh real Cyrus
+// golden files (with -short: the first script of each area).
+// GYRUS_TARGET=cyrus plays them against a fresh real Cyrus
 // instead: that checks that the recordings are reproducible.
 func TestCompare(t *testing.T) {
 	start := StartGyrus
@@ -152,7 +179,7 @@ func TestPlay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	scripts, diffs := loadAll(t)
+	scripts, diffs := loadAll(t, false)
 	r := &Runner{Target: in, Messages: messagesDir, Timeout: 20 * time.Second, Diffs: diffs}
 	for _, s := range scripts {
 		t.Run(s.Name, func(t *testing.T) {
@@ -182,7 +209,7 @@ var reGlobalACL = regexp.MustCompile(`(?i)^(\S+ )?SETACL \S+ "?(anyone|anonymous
 // messages exist, each has a golden file that parses and has the same
 // steps.
 func TestScripts(t *testing.T) {
-	scripts, _ := loadAll(t)
+	scripts, _ := loadAll(t, false)
 	if len(scripts) == 0 {
 		t.Fatal("no scripts")
 	}

@@ -261,9 +261,10 @@ type gyrus struct {
 // logins, refused commands) that the harness would take for errors.
 var gyrusAllowLog = []string{`(?i)badlogin`, `(?i)login.*fail`, `(?i)auth.*fail`}
 
-// StartGyrus starts a Gyrus instance (master with imapd and lmtpd) with
-// the options and cyrus as the admin, or skips the test when imapd
-// does not exist in the tree yet.
+// StartGyrus starts a Gyrus instance (master with imapd, and lmtpd when
+// it builds) with the options and cyrus as the admin, or skips the test
+// when imapd does not exist in the tree yet. Without lmtpd, the scripts'
+// lmtp steps fail with "connection refused" and show as differences.
 func StartGyrus(t testing.TB, opts map[string]string) Instance {
 	t.Helper()
 	if !harness.Have(t, "imapd") {
@@ -274,8 +275,24 @@ func StartGyrus(t testing.TB, opts map[string]string) Instance {
 	for k, v := range opts {
 		conf[k] = v
 	}
+	// Only the services the scripts use: fewer programs to build.
+	services := "SERVICES {\n  imap cmd=\"imapd -C {conf}\" listen=\"127.0.0.1:{port:imap}\" prefork=1\n"
+	if harness.Have(t, "lmtpd") {
+		services += "  lmtp cmd=\"lmtpd -a -C {conf}\" listen=\"127.0.0.1:{port:lmtp}\" prefork=0\n"
+	}
+	services += "}\n"
 	g := &gyrus{}
-	in := harness.Start(t, harness.Options{IMAPDConf: conf, Store: realmStore{}, AllowLog: gyrusAllowLog})
+	in := harness.New(t, harness.Options{CyrusConf: services, IMAPDConf: conf, Store: realmStore{}, AllowLog: gyrusAllowLog})
+	// The SASL secrets are where saslpasswd2 writes them (etc/sasldb2);
+	// Cyrus names that key sasl_sasldb_path (the harness writes
+	// "sasldb_path", which imapd does not read).
+	if b, err := os.ReadFile(in.IMAPDConf); err == nil && !strings.Contains(string(b), "\nsasl_sasldb_path:") {
+		line := "sasl_sasldb_path: " + filepath.Join(in.Dir, "etc", "sasldb2") + "\n"
+		if err := os.WriteFile(in.IMAPDConf, append(b, line...), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in.Start()
 	g.Instance = in
 	g.users.addr = in.Addr("imap")
 	g.users.unixsep = truthy(opts["unixhierarchysep"])

@@ -190,11 +190,29 @@ func Diff(script string, golden, got *Transcript, maxBlocks int) string {
 			continue
 		}
 		fmt.Fprintf(&b, "%s: step %d: %s\n", where, i+1, have.Head)
-		for _, l := range lineDiff(want.Lines, have.Lines) {
+		d := lineDiff(want.Lines, have.Lines)
+		for j, l := range d {
 			b.WriteString("    " + l + "\n")
+			// a long line replaced by another: point at the difference
+			if strings.HasPrefix(l, "- ") && j+1 < len(d) && strings.HasPrefix(d[j+1], "+ ") && len(l) > 100 {
+				b.WriteString("    " + where1(l[2:], d[j+1][2:]) + "\n")
+			}
 		}
 	}
 	return b.String()
+}
+
+// where1 describes the first difference of two long lines.
+func where1(a, b string) string {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	from := max(0, i-30)
+	clip := func(s string) string {
+		return s[min(from, len(s)):min(i+30, len(s))]
+	}
+	return fmt.Sprintf("  (first difference at byte %d: %q vs %q)", i, clip(a), clip(b))
 }
 
 func equalLines(a, b []string) bool {

@@ -191,6 +191,12 @@ func TestTranscriptRoundTripAndDiff(t *testing.T) {
 	if !strings.Contains(d, "s.imap:4: step 2: C1 read 1") || !strings.Contains(d, "- S1: * 2 EXISTS") || !strings.Contains(d, "+ S1: * 3 EXISTS") {
 		t.Errorf("diff:\n%s", d)
 	}
+	long := strings.Repeat("x", 120)
+	g2 := &Transcript{Blocks: []Block{{Head: "C1: a", Lines: []string{"S1: " + long + "A" + long}}}}
+	h2 := &Transcript{Blocks: []Block{{Head: "C1: a", Lines: []string{"S1: " + long + "B" + long}}}}
+	if d := Diff("s", g2, h2, 5); !strings.Contains(d, "first difference at byte 124") {
+		t.Errorf("long-line hint:\n%s", d)
+	}
 	short := &Transcript{Blocks: tr.Blocks[:1]}
 	if d := Diff("s", back, short, 5); !strings.Contains(d, "not reached") {
 		t.Errorf("diff of a stopped run:\n%s", d)
