@@ -62,7 +62,7 @@ func (s *Session) cmdListRights(tag, name, identifier string) {
 		}
 	}
 	n := s.srv.ns.ParseInternal(intname)
-	tail := s.srv.policy.ListRights(id, s.srv.ns.UserOf(intname), n.IsUser() && id != "" || n.IsUser(), s.srv.admins)
+	tail := s.srv.policy.ListRights(id, s.srv.ns.UserOf(intname), n.IsInbox(), s.srv.admins)
 	w := s.wr()
 	w.RawString("* LISTRIGHTS ").AString(name).SP().AString(identifier).SP().RawString(tail).CRLF()
 	s.ok(tag)

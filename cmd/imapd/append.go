@@ -76,6 +76,11 @@ func (s *Session) cmdAppend(tag string, a *imapwire.Append) {
 				if ie.Fatal() {
 					s.closing = true
 				}
+				if ie.Text == imapwire.TextAppendZero {
+					// Cyrus reads what follows the empty literal (the
+					// CRLF) as a command line of its own
+					s.wr().RawString("* BAD Invalid tag\r\n")
+				}
 				return
 			}
 			s.closing = true
@@ -166,7 +171,7 @@ func drainAppend(m *imapwire.AppendMessage) {
 // appendCheck is Cyrus's append_check: the 'i' right and room for one
 // more message.
 func (s *Session) appendCheck(e *mboxlist.Entry) error {
-	r := s.entryRights(e)
+	r := s.pureRights(e)
 	if !r.Has(acl.Insert) {
 		if r.Has(acl.Lookup) {
 			return errPermission
@@ -192,7 +197,7 @@ func (s *Session) appendCheck(e *mboxlist.Entry) error {
 // appendCommit appends the staged messages in one transaction and
 // answers OK with APPENDUID.
 func (s *Session) appendCommit(tag string, e *mboxlist.Entry, msgs []*stagedMsg) error {
-	rights := s.entryRights(e)
+	rights := s.pureRights(e)
 	mb, err := s.srv.openMailbox(e, mailbox.ReadWrite)
 	if err != nil {
 		return err

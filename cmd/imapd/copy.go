@@ -116,7 +116,7 @@ func (s *Session) copyMessages(uid, move bool, set imap.NumSet, dest *mboxlist.E
 	if len(srcs) == 0 {
 		return "", errNoSuchMsg
 	}
-	rights := s.entryRights(dest)
+	rights := s.pureRights(dest)
 	if !rights.Has(acl.Insert) {
 		if rights.Has(acl.Lookup) {
 			return "", errPermission

@@ -288,10 +288,10 @@ func (fx *fetchCtx) reply(seq uint32) error {
 		fw.Raw("DIGEST.SHA1", []byte(hex.EncodeToString(rec.GUID[:])))
 	}
 	if o.InternalDate {
-		fw.InternalDate(time.Unix(int64(rec.InternalDate), 0))
+		fw.Raw("INTERNALDATE", cyrusDateTime(time.Unix(int64(rec.InternalDate), 0)))
 	}
 	if it&imapwire.FetchLastUpdated != 0 {
-		fw.Date("LASTUPDATED", time.Unix(int64(rec.LastUpdated), 0))
+		fw.Raw("LASTUPDATED", cyrusDateTime(time.Unix(int64(rec.LastUpdated), 0)))
 	}
 	if o.ModSeq || (changed && s.condstore) {
 		fw.ModSeq(rec.ModSeq)
@@ -346,7 +346,7 @@ func (fx *fetchCtx) reply(seq uint32) error {
 		if d == 0 {
 			d = rec.InternalDate
 		}
-		fw.Date("SAVEDATE", time.Unix(int64(d), 0))
+		fw.Raw("SAVEDATE", cyrusDateTime(time.Unix(int64(d), 0)))
 	}
 	if it&imapwire.FetchCreatedModSeq != 0 {
 		fw.Raw("CREATEDMODSEQ", []byte("("+strconv.FormatUint(rec.CreatedModSeq, 10)+")"))
@@ -819,3 +819,15 @@ var cachedHeaderTable = func() map[string]uint32 {
 	}
 	return m
 }()
+
+// cyrusDateTime is an IMAP date-time quoted as Cyrus's time_to_rfc3501
+// prints it: the day of the month padded with a space (" 4-Jan-2024").
+func cyrusDateTime(t time.Time) []byte {
+	b := make([]byte, 0, 28)
+	b = append(b, '"')
+	if t.Day() < 10 {
+		b = append(b, ' ')
+	}
+	b = t.AppendFormat(b, "2-Jan-2006 15:04:05 -0700")
+	return append(b, '"')
+}

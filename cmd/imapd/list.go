@@ -236,6 +236,25 @@ func (ls *listState) all() {
 	v := s.viewer()
 	single := singlePercent(ls.a.patterns)
 	group := -1
+	type match struct {
+		ext   string
+		m     int
+		e     *mboxlist.Entry
+		group int
+		alt   bool
+	}
+	// Cyrus walks the DELETED hierarchy last; FindAll gives it in
+	// mailbox order
+	var deleted []match
+	emit := func(x match) {
+		if x.group != group {
+			if group >= 0 {
+				ls.end()
+			}
+			group = x.group
+		}
+		ls.matched(x.ext, x.m, x.e, single, x.alt, ls.listCB)
+	}
 	s.srv.list.FindAll([]string{"*"}, v, mboxlist.WithIntermediates, func(f mboxlist.Found) error {
 		e := f.Entry
 		n := s.srv.ns.ParseInternal(e.Name)
@@ -258,15 +277,18 @@ func (ls *listState) all() {
 			return nil
 		}
 		cat := s.srv.ns.Category(n, v)
-		if g := s.listGroup(cat); g != group {
-			if group >= 0 {
-				ls.end()
-			}
-			group = g
+		x := match{ext, m, e, s.listGroup(cat), cat == mboxname.CatAltInbox}
+		if x.group >= 5 {
+			deleted = append(deleted, x)
+			return nil
 		}
-		ls.matched(ext, m, e, single, cat == mboxname.CatAltInbox, ls.listCB)
+		emit(x)
 		return nil
 	})
+	sort.SliceStable(deleted, func(i, j int) bool { return deleted[i].group < deleted[j].group })
+	for _, x := range deleted {
+		emit(x)
+	}
 	ls.end()
 }
 

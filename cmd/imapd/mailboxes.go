@@ -267,6 +267,18 @@ func (s *Session) cmdDelete(tag, name string) {
 			if err == nil && s.srv.specialUseProtected(entry) && !admin {
 				err = errPermission
 			}
+			if err == nil && entry.Type&mboxlist.Intermediate == 0 && !(deleteUser && !admin) {
+				// MBOXLIST_DELETE_CHECKACL: the 'x' right in the ACL
+				// itself, admins included
+				if r := s.pureRights(entry); !r.Has(acl.DeleteMbox) {
+					owner := s.srv.ns.UserOf(intname) == s.userid && s.srv.policy.ImplicitOwnerRights().Has(acl.Admin)
+					if admin || owner || r.Has(acl.Lookup) {
+						err = errPermission
+					} else {
+						err = errNonexistent
+					}
+				}
+			}
 			if err == nil {
 				if deleteUser && admin {
 					err = s.srv.deleteUser(intname, s.userid)
@@ -383,6 +395,13 @@ func (s *Session) cmdRename(tag string, a *imapwire.Rename) {
 			s.no(tag, lerr)
 			return
 		}
+	}
+	if on, nn := s.srv.ns.ParseInternal(oldName), s.srv.ns.ParseInternal(newName); on.IsInbox() && nn.Deleted == 0 &&
+		(!nn.IsInbox() || !s.srv.cfg.Allowusermoves()) {
+		// a user's INBOX moves only to another user (allowusermoves)
+		s.tellChanges(false)
+		s.no(tag, errNotSupported)
+		return
 	}
 	authorize := func(e *mboxlist.Entry) error {
 		r := s.aclRights(e)

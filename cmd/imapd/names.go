@@ -73,6 +73,13 @@ func (s *Session) entryRights(e *mboxlist.Entry) acl.Rights {
 	return s.srv.policy.Rights(s.identity(), a, s.srv.ns.UserOf(e.Name))
 }
 
+// pureRights is Cyrus's cyrus_acl_myrights: what the ACL alone grants,
+// admins included (append_setup checks this).
+func (s *Session) pureRights(e *mboxlist.Entry) acl.Rights {
+	a, _ := acl.Parse(e.ACL)
+	return s.srv.policy.ACLRights(s.identity(), a)
+}
+
 // aclRights is the ACL part alone (no implicit owner rights).
 func (s *Session) aclRights(e *mboxlist.Entry) acl.Rights {
 	a, _ := acl.Parse(e.ACL)

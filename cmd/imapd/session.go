@@ -180,6 +180,12 @@ func (s *Session) run(ctx context.Context) {
 		if err != nil {
 			var e *imapwire.Error
 			if errors.As(err, &e) {
+				if s.gated == "ID" && !s.authed() && s.didID && e.Tag != "" && e.Status == imapwire.StatusBAD &&
+					e.Text != "Missing required argument to Id" {
+					// Cyrus answers a second ID before login before
+					// reading its arguments
+					e = &imapwire.Error{Tag: e.Tag, Status: imapwire.StatusOK, Text: "NIL", Bye: e.Bye}
+				}
 				s.wr().WriteError(e)
 				if s.gated == "LIST" && e.Status == imapwire.StatusBAD && (e.Text == imapwire.TextStatusBad ||
 					strings.HasPrefix(e.Text, "Invalid Status attributes ")) {
