@@ -42,23 +42,26 @@ type job struct {
 // committer is the process's group commit: sessions hand it jobs, it
 // takes every job waiting, locks the owners involved (in name order),
 // appends each owner's messages in one transaction per mailbox (owners
-// in parallel), commits them, marks deliver.db once for the whole batch,
+// in parallel), commits them, has deliver.db marked (in one transaction
+// with the marks of the other batches committing at the same time),
 // unlocks, and only then lets the sessions answer. The fsyncs of a
 // mailbox are shared by every message of the batch that goes there, and
 // deliver.db and the quota roots are written once per batch, not once
 // per message; nothing is acknowledged before it is on disk.
 type committer struct {
-	d    *Deliverer
-	in   chan *job
-	quit chan struct{}
-	wg   sync.WaitGroup
-	once sync.Once
+	d     *Deliverer
+	in    chan *job
+	marks chan *markReq
+	quit  chan struct{}
+	wg    sync.WaitGroup
+	once  sync.Once
 }
 
 func newCommitter(d *Deliverer) *committer {
-	c := &committer{d: d, in: make(chan *job), quit: make(chan struct{})}
-	c.wg.Add(1)
+	c := &committer{d: d, in: make(chan *job), marks: make(chan *markReq), quit: make(chan struct{})}
+	c.wg.Add(2)
 	go c.loop()
+	go c.markLoop()
 	return c
 }
 
@@ -79,15 +82,75 @@ func (c *committer) submit(j *job) {
 	}
 }
 
+// loop hands batches to up to Options.Pipeline runners: while some
+// batches wait for their fsyncs, the next one already appends. Batches
+// that share an owner are ordered by the owner's namespace lock (taken
+// in name order, so they cannot deadlock); the others overlap.
 func (c *committer) loop() {
 	defer c.wg.Done()
+	slots := make(chan struct{}, c.d.o.Pipeline)
+	var running sync.WaitGroup
+	defer running.Wait()
 	for {
 		select {
 		case j := <-c.in:
-			c.run(c.gather(j))
+			slots <- struct{}{}
+			batch := c.gather(j)
+			running.Add(1)
+			go func() {
+				defer func() { <-slots; running.Done() }()
+				c.run(batch)
+			}()
 		case <-c.quit:
 			return
 		}
+	}
+}
+
+// markReq is one batch's deliver.db records, waiting for the marker.
+type markReq struct {
+	recs []duplicate.Record
+	done chan error
+}
+
+// markLoop writes the deliver.db records of every batch waiting in one
+// transaction (one commit, its fsyncs shared): the group commit of
+// deliver.db across concurrent batches.
+func (c *committer) markLoop() {
+	defer c.wg.Done()
+	for {
+		select {
+		case r := <-c.marks:
+			reqs := []*markReq{r}
+			recs := append([]duplicate.Record(nil), r.recs...)
+		more:
+			for len(recs) < 4096 {
+				select {
+				case r2 := <-c.marks:
+					reqs = append(reqs, r2)
+					recs = append(recs, r2.recs...)
+				default:
+					break more
+				}
+			}
+			err := c.d.o.Dup.MarkAll(recs)
+			for _, r := range reqs {
+				r.done <- err
+			}
+		case <-c.quit:
+			return
+		}
+	}
+}
+
+// mark has the marker write recs and waits for the commit.
+func (c *committer) mark(recs []duplicate.Record) error {
+	r := &markReq{recs: recs, done: make(chan error, 1)}
+	select {
+	case c.marks <- r:
+		return <-r.done
+	case <-c.quit:
+		return c.d.o.Dup.MarkAll(recs)
 	}
 }
 
@@ -181,7 +244,7 @@ func (c *committer) run(batch []*job) {
 		}
 	}
 	if d.o.Dup != nil && len(marks) > 0 {
-		if err := d.o.Dup.MarkAll(marks); err != nil {
+		if err := c.mark(marks); err != nil {
 			log.Error("DBERROR", "what", "duplicate_mark", "error", err)
 		}
 	}

@@ -48,6 +48,8 @@ type Options struct {
 	MaxBatch int
 	// Parallel bounds the owners committed at once in a batch (0: 16).
 	Parallel int
+	// Pipeline is how many batches may be committing at once (0: 4).
+	Pipeline int
 
 	Now func() time.Time
 }
@@ -82,6 +84,9 @@ func New(o Options) (*Deliverer, error) {
 	}
 	if o.Parallel <= 0 {
 		o.Parallel = 16
+	}
+	if o.Pipeline <= 0 {
+		o.Pipeline = 4
 	}
 	if o.TempDir == "" {
 		o.TempDir = os.TempDir()
