@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"gyrus/lib/acl"
 	"gyrus/lib/annotate"
@@ -31,6 +32,9 @@ type item struct {
 	dupOf   *item // suppressed: an earlier append of this batch has the same key
 	skipped bool  // suppressed by deliver.db
 	mark    *duplicate.Record
+	// pre is deliver.db as the session read it before submitting, by
+	// target mailbox uniqueid (the mark, 0 for none).
+	pre map[string]int64
 }
 
 // job is what one session submits: the deliveries of one message.
@@ -49,12 +53,13 @@ type job struct {
 // deliver.db and the quota roots are written once per batch, not once
 // per message; nothing is acknowledged before it is on disk.
 type committer struct {
-	d     *Deliverer
-	in    chan *job
-	marks chan *markReq
-	quit  chan struct{}
-	wg    sync.WaitGroup
-	once  sync.Once
+	d      *Deliverer
+	in     chan *job
+	marks  chan *markReq
+	quit   chan struct{}
+	recent recentSet
+	wg     sync.WaitGroup
+	once   sync.Once
 }
 
 func newCommitter(d *Deliverer) *committer {
@@ -241,6 +246,7 @@ func (c *committer) run(batch []*job) {
 		}
 		if it.err == nil && it.mark != nil {
 			marks = append(marks, *it.mark)
+			c.recent.add(string(it.mark.Key.Bytes()))
 		}
 	}
 	if d.o.Dup != nil && len(marks) > 0 {
@@ -418,10 +424,21 @@ func (c *committer) try(st *compState, it *item, t Target) error {
 			dupLog(key)
 			return nil
 		}
-		mark, err := d.o.Dup.Check(key)
-		if err != nil {
-			log.Error("DBERROR", "what", "duplicate_check", "error", err)
-		} else if mark != 0 {
+		// deliver.db was read by the session (so that this batch does
+		// not wait for a deliver.db commit under the owner's lock);
+		// what this process marked since is in c.recent.
+		mark, checked := it.pre[e.UniqueID]
+		if c.recent.has(kb) {
+			mark, checked = 1, true
+		}
+		if !checked {
+			var err error
+			if mark, err = d.o.Dup.Check(key); err != nil {
+				log.Error("DBERROR", "what", "duplicate_check", "error", err)
+				mark = 0
+			}
+		}
+		if mark != 0 {
 			it.skipped = true
 			dupLog(key)
 			return nil
@@ -579,4 +596,44 @@ func flagBits(tx *mailbox.Tx, names []string) (uint32, [4]uint32, error) {
 		}
 	}
 	return sys, user, nil
+}
+
+// recentSet holds the deliver.db keys this process marked lately: the
+// committer consults it under the owner's lock, after the session's
+// unlocked look at deliver.db, so that two sessions of this process
+// delivering the same message to the same mailbox at the same time
+// deliver it once. (Two processes doing so within the same few
+// milliseconds may both deliver it; Cyrus checks deliver.db under the
+// mailbox lock and does not.)
+type recentSet struct {
+	mu   sync.Mutex
+	keys map[string]time.Time
+	last time.Time
+}
+
+const recentFor = 10 * time.Minute
+
+func (r *recentSet) add(k string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := time.Now()
+	if r.keys == nil {
+		r.keys = map[string]time.Time{}
+	}
+	if now.Sub(r.last) > recentFor {
+		for x, t := range r.keys {
+			if now.Sub(t) > recentFor {
+				delete(r.keys, x)
+			}
+		}
+		r.last = now
+	}
+	r.keys[k] = now
+}
+
+func (r *recentSet) has(k string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	t, ok := r.keys[k]
+	return ok && time.Since(t) <= recentFor
 }

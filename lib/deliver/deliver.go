@@ -283,6 +283,7 @@ func (d *Deliverer) Deliver(ctx context.Context, m *Message, rcpts []*Recipient)
 		}
 	}
 	if len(j.items) > 0 {
+		d.precheck(j.items, m)
 		d.c.submit(j)
 	}
 	for i, its := range byRcpt {
@@ -314,4 +315,39 @@ func (d *Deliverer) StageDir(rcpts []*Recipient) string {
 		}
 	}
 	return d.o.TempDir
+}
+
+// precheck reads deliver.db for every target of the items, outside any
+// lock and in one read transaction, so that the committer does not read
+// it under the owners' locks (where it would wait for the deliver.db
+// commits of other batches).
+func (d *Deliverer) precheck(items []*item, m *Message) {
+	if d.o.Dup == nil || m.ID == "" {
+		return
+	}
+	var keys []duplicate.Key
+	var owners []*item
+	var ids []string
+	for _, it := range items {
+		for _, t := range it.targets {
+			e, err := d.lookup(t.Mailbox)
+			if err != nil {
+				continue
+			}
+			keys = append(keys, duplicate.Key{ID: m.ID, To: e.UniqueID, Date: m.Date})
+			owners = append(owners, it)
+			ids = append(ids, e.UniqueID)
+		}
+	}
+	marks, err := d.o.Dup.CheckAll(keys)
+	if err != nil {
+		log.Error("DBERROR", "what", "duplicate_check", "error", err)
+		return
+	}
+	for i, it := range owners {
+		if it.pre == nil {
+			it.pre = map[string]int64{}
+		}
+		it.pre[ids[i]] = marks[i]
+	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -179,7 +181,11 @@ func BenchmarkDeliver(b *testing.B) {
 // BenchmarkDeliverParallel is 8 sessions at once to 8 mailboxes (the
 // group commit's case).
 func BenchmarkDeliverParallel(b *testing.B) {
-	e := newEnv(b, nil, false)
+	e := newEnv(b, func(o *Options) {
+		if v, err := strconv.Atoi(os.Getenv("GYRUS_DELIVER_PIPELINE")); err == nil {
+			o.Pipeline = v
+		}
+	}, false)
 	for u := 0; u < 8; u++ {
 		e.create(fmt.Sprintf("user.p%d", u))
 	}

@@ -78,6 +78,32 @@ func (d *DB) Check(k Key) (int64, error) {
 	return mark, nil
 }
 
+// CheckAll is Check for many keys in one read transaction.
+func (d *DB) CheckAll(keys []Key) ([]int64, error) {
+	marks := make([]int64, len(keys))
+	if len(keys) == 0 {
+		return marks, nil
+	}
+	tx, err := d.db.BeginRead()
+	if err != nil {
+		return nil, fmt.Errorf("duplicate_check: %w", err)
+	}
+	defer tx.Abort()
+	for i, k := range keys {
+		v, err := tx.Fetch(k.Bytes())
+		if errors.Is(err, cyrusdb.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("duplicate_check: error looking up %s/%s/%s: %w", k.ID, k.To, k.Date, err)
+		}
+		if marks[i], _, err = DecodeValue(v); err != nil {
+			marks[i], _ = decodeLoose(v)
+		}
+	}
+	return marks, nil
+}
+
 // Mark records one delivery (Cyrus duplicate_mark).
 func (d *DB) Mark(k Key, mark int64, uid uint64) error {
 	return d.MarkAll([]Record{{Key: k, Mark: mark, UID: uid}})
