@@ -500,6 +500,12 @@ func (f *fixture) fill() error {
 			return err
 		}
 	}
+	// old mail in the Trash, whose expire annotation (1 day) is set below
+	for _, m := range inboxMessages[5:7] {
+		if err := a.appendLit("APPEND INBOX.Trash (\\Seen) {%d}\r\n%s", m); err != nil {
+			return err
+		}
+	}
 	adm, err := f.imap("cyrus", "cyrus-admin-pw")
 	if err != nil {
 		return err
