@@ -2,8 +2,8 @@ package maint
 
 import (
 	"crypto/sha1"
-	"io"
 	"encoding/hex"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
