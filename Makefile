@@ -48,7 +48,7 @@ test-deps:
 	@scripts/test-deps
 
 test: test-deps build lint
-	$(GO) test -count=1 -timeout 20m ./...
+	GYRUS_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 20m ./...
 	$(GO) test -count=1 -race -timeout 20m $(RACE_PKGS)
 	@FUZZTIME=$(FUZZTIME_SHORT) scripts/fuzz-all
 

@@ -50,6 +50,35 @@ func ModuleRoot() string {
 	return root
 }
 
+// BinEnv names a directory of already built programs (make test sets it
+// to bin/, which `make build` has just filled): the harness links them
+// instead of building its own copies in every test package, and builds
+// only what is not there (the test service).
+const BinEnv = "GYRUS_BIN"
+
+// linkPrebuilt fills dir with links to the programs in $GYRUS_BIN and
+// records them as built; a cmd/ program missing there is an error, not a
+// reason to build a different version of it.
+func linkPrebuilt(dir string) {
+	src := os.Getenv(BinEnv)
+	if src == "" || os.Getenv(RaceEnv) == "1" {
+		return
+	}
+	if st, err := os.Stat(filepath.Join(src, "master")); err != nil || !st.Mode().IsRegular() {
+		return
+	}
+	src, _ = filepath.Abs(src)
+	cmds, _ := os.ReadDir(filepath.Join(ModuleRoot(), "cmd"))
+	for _, c := range cmds {
+		name := c.Name()
+		if _, err := os.Stat(filepath.Join(src, name)); err != nil {
+			built[name] = fmt.Errorf("no program %s in $%s (%s)", name, BinEnv, src)
+			continue
+		}
+		built[name] = os.Symlink(filepath.Join(src, name), filepath.Join(dir, name))
+	}
+}
+
 // BinDir returns the directory the harness builds programs into (once
 // per test binary, each program when first needed) with master in it.
 func BinDir(t testing.TB) string {
@@ -66,6 +95,7 @@ func BinDir(t testing.TB) string {
 		}
 		os.Chmod(dir, 0o755)
 		buildDir = dir
+		linkPrebuilt(dir)
 	})
 	if buildErr != nil {
 		t.Fatalf("harness: %v", buildErr)

@@ -200,7 +200,7 @@ func (in *Instance) writeIMAPDConf() {
 		"altnamespace":        "no",
 		"unixhierarchysep":    "no",
 		"hashimapspool":       "yes",
-		"sasldb_path":         filepath.Join(in.Dir, "etc", "sasldb2"),
+		"sasl_sasldb_path":    filepath.Join(in.Dir, "etc", "sasldb2"),
 		"lmtpsocket":          filepath.Join(in.Run, "lmtp"),
 		"sievedir":            filepath.Join(in.Dir, "sieve"),
 		"master_pid_file":     in.PIDFile,
@@ -695,7 +695,7 @@ type UserStore interface {
 	AddUser(in *Instance, user, password string) error
 }
 
-// SaslStore uses the built saslpasswd2 on the instance's sasldb_path.
+// SaslStore uses the built saslpasswd2 on the instance's sasl_sasldb_path.
 type SaslStore struct{}
 
 // AddUser runs saslpasswd2 -p -c -f <sasldb> -u localhost user.

@@ -283,15 +283,6 @@ func StartGyrus(t testing.TB, opts map[string]string) Instance {
 	services += "}\n"
 	g := &gyrus{}
 	in := harness.New(t, harness.Options{CyrusConf: services, IMAPDConf: conf, Store: realmStore{}, AllowLog: gyrusAllowLog})
-	// The SASL secrets are where saslpasswd2 writes them (etc/sasldb2);
-	// Cyrus names that key sasl_sasldb_path (the harness writes
-	// "sasldb_path", which imapd does not read).
-	if b, err := os.ReadFile(in.IMAPDConf); err == nil && !strings.Contains(string(b), "\nsasl_sasldb_path:") {
-		line := "sasl_sasldb_path: " + filepath.Join(in.Dir, "etc", "sasldb2") + "\n"
-		if err := os.WriteFile(in.IMAPDConf, append(b, line...), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
 	in.Start()
 	g.Instance = in
 	g.users.addr = in.Addr("imap")
