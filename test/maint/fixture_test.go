@@ -643,3 +643,8 @@ func (ic *imapConn) appendLit(format, msg string) error {
 	fmt.Fprintf(ic.c, "%s\r\n", msg)
 	return ic.wait(tag, "APPEND")
 }
+
+// UID2 is the message without its size: UID, GUID and flags.
+func (m msgState) UID2() string {
+	return strconv.FormatUint(uint64(m.UID), 10) + " " + m.GUID + " [" + m.Flags + "]"
+}
