@@ -138,3 +138,14 @@ func BenchmarkDBForeach100k(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRepack100k: a checkpoint of a 100k-key database, per key.
+func BenchmarkRepack100k(b *testing.B) {
+	db := benchDB(b, 100000)
+	defer cpuPerOp(b)()
+	for n := 0; n < b.N; n += 100000 {
+		if err := db.Repack(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

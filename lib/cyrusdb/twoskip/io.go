@@ -9,28 +9,11 @@ import (
 	"gyrus/lib/cyrusdb"
 )
 
-// How bytes move between the file and this process (see doc.go, "I/O"):
-//
-//   - The whole file is mapped MAP_SHARED, readable and writable, with
-//     room to grow: the mapping is made at least twice the file size (and
-//     1 MiB more than it), so a growing file is remapped only when it has
-//     doubled. Only bytes below the file size are ever touched (a page
-//     wholly past EOF would fault); the file size itself is part of the
-//     format (a clean file ends exactly at current_size), so the file is
-//     never extended ahead of the data.
-//   - Records appended by a write transaction collect in wbuf, which
-//     stands for the file offsets [size, size+len(wbuf)); it is written
-//     with one pwrite at commit, or earlier when it reaches flushAt.
-//   - A record head of this transaction (at or past current_size, in wbuf
-//     or already flushed) is edited in place, in memory: if the process
-//     dies, those bytes are past current_size and recovery drops them.
-//   - A committed record head (below current_size) is edited in a scratch
-//     copy and written back with one pwrite, exactly like the header.
-//     One pwrite of a head (which never crosses a 512-byte block) cannot
-//     be cut short by SIGKILL; a sequence of stores into the mapping can,
-//     and a torn committed head would fail its CRC in recovery (ours and
-//     Cyrus's), which then falls back to recovery2 and may drop a
-//     committed transaction.
+// How bytes move between the file and this process: see doc.go, "I/O".
+// In short: reads come from a shared mapping; appends collect in wbuf
+// (file offsets [size, size+len(wbuf))) and go out with one pwrite;
+// heads past current_size are edited in memory, committed heads with one
+// pwrite each.
 
 const (
 	pageSize = 4096
@@ -169,13 +152,28 @@ func (d *DB) sync() error {
 	}
 }
 
+// writeChunk is the most flush hands to one pwrite, ending on a multiple
+// of itself. Linux (6.x, ext4 with large folios) caches a big write in
+// folios as big as the write, and every later small write into such a
+// folio (each committed-head rewrite) costs in proportion to the folio:
+// measured here, a 40-byte pwrite into data written 4 MiB at a time cost
+// 14-25 µs of CPU, into data written 16 KiB at a time 3-5 µs.
+const writeChunk = 16 << 10
+
 // flush writes the append buffer to the file.
 func (d *DB) flush() error {
 	if len(d.wbuf) == 0 {
 		return nil
 	}
-	if err := d.pwrite(d.wbuf, d.size); err != nil {
-		return err
+	for b, off := d.wbuf, d.size; len(b) > 0; {
+		n := uint64(writeChunk) - off%writeChunk
+		if n > uint64(len(b)) {
+			n = uint64(len(b))
+		}
+		if err := d.pwrite(b[:n], off); err != nil {
+			return err
+		}
+		b, off = b[n:], off+n
 	}
 	if d.iterating > 0 {
 		// A Foreach callback may hold keys and values in this buffer:
