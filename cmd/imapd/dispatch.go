@@ -64,8 +64,16 @@ func (s *Session) gate(h imapwire.Header) error {
 		if !s.isAdmin {
 			return imapwire.ErrUnrecognized()
 		}
-	case "ESEARCH", "GETANNOTATION", "SETANNOTATION":
+	case "ESEARCH":
 		return imapwire.ErrUnrecognized()
+	case "GETANNOTATION", "SETANNOTATION":
+		// Cyrus parses the legacy ANNOTATEMORE commands and refuses
+		// them unless annotation_enable_legacy_commands (which Gyrus
+		// does not implement): the arguments are skipped unread.
+		if h.Name == "SETANNOTATION" && s.srv.cfg.Readonly() {
+			return imapwire.ErrReadOnly()
+		}
+		return &imapwire.Error{Tag: h.Tag, Status: imapwire.StatusNO, Text: "Permission denied"}
 	}
 	if s.srv.cfg.Readonly() && writeCommands[h.Name] {
 		return imapwire.ErrReadOnly()

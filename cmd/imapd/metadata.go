@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -44,6 +45,10 @@ type metaEntry struct {
 	get     func(s *Session, e *mboxlist.Entry, mb *mailbox.Mailbox) ([]byte, bool)
 	option  uint32
 	special bool // /specialuse validation
+	// proxyOnly entries exist only in a murder (never fetched here);
+	// noACL ones are fetched without the l and r rights.
+	proxyOnly bool
+	noACL     bool
 }
 
 const vendor = "/vendor/cmu/cyrus-imapd/"
@@ -90,7 +95,7 @@ var mailboxEntries = []metaEntry{
 			return []byte(st.ModTime().Format("02-Jan-2006 15:04:05 -0700")), true
 		}},
 	{name: vendor + "news2mail", shared: true, rights: acl.Admin, kind: metaDB, typ: "string", setter: true},
-	{name: vendor + "partition", shared: true, kind: metaVirtual,
+	{name: vendor + "partition", shared: true, kind: metaVirtual, noACL: true,
 		get: func(_ *Session, e *mboxlist.Entry, _ *mailbox.Mailbox) ([]byte, bool) {
 			return []byte(e.Partition), true
 		}},
@@ -100,6 +105,7 @@ var mailboxEntries = []metaEntry{
 			return dateBytes(mb.Header().POP3ShowAfter)
 		}},
 	{name: vendor + "search-fuzzy-always", shared: true, kind: metaDB, typ: "string", setter: true},
+	{name: vendor + "server", shared: true, kind: metaVirtual, proxyOnly: true, noACL: true},
 	{name: vendor + "sharedseen", shared: true, kind: metaOption, option: index.OptSharedSeen, typ: "boolean", setter: true},
 	{name: vendor + "sieve", shared: true, rights: acl.Admin, kind: metaDB, typ: "string", setter: true},
 	{name: vendor + "size", shared: true, kind: metaVirtual,
@@ -166,16 +172,19 @@ func metaMatch(asked, name, depth string) bool {
 }
 
 func (s *Session) cmdGetMetadata(tag string, a *imapwire.GetMetadata) {
+	q, ok := newMetaQuery(a.Entries, a.Depth)
+	if !ok {
+		s.bad(tag, "entry must begin with /shared or /private")
+		return
+	}
 	var maxSize uint64
 	if a.MaxSize != nil {
-		maxSize = *a.MaxSize
+		maxSize = *a.MaxSize + 1
 	}
 	longest := uint64(0)
 	for _, name := range a.Mailboxes {
-		var out []imapwire.MetadataEntry
 		var e *mboxlist.Entry
 		var mb *mailbox.Mailbox
-		table := serverEntries
 		if name != "" {
 			var err error
 			e, _, err = s.lookup(name)
@@ -194,44 +203,8 @@ func (s *Session) cmdGetMetadata(tag string, a *imapwire.GetMetadata) {
 				s.no(tag, err)
 				return
 			}
-			table = mailboxEntries
 		}
-		for _, asked := range a.Entries {
-			priv, entry, ok := metaName(asked)
-			if !ok {
-				continue
-			}
-			prefix := "/shared"
-			if priv {
-				prefix = "/private"
-			}
-			for i := len(table) - 1; i >= 0; i-- {
-				d := &table[i]
-				if (priv && !d.priv) || (!priv && !d.shared) {
-					continue
-				}
-				if !metaMatch(entry, d.name, a.Depth) || strings.EqualFold(entry, d.name) && false {
-					continue
-				}
-				if strings.EqualFold(entry, d.name) {
-					continue // the asked entry itself comes last
-				}
-				v, has := s.metaValue(d, priv, e, mb)
-				out = appendMeta(out, prefix+d.name, v, has, maxSize, &longest)
-			}
-			// the entry itself
-			var v []byte
-			has := false
-			for i := range table {
-				if strings.EqualFold(table[i].name, entry) && ((priv && table[i].priv) || (!priv && table[i].shared)) {
-					v, has = s.metaValue(&table[i], priv, e, mb)
-				}
-			}
-			if !has && s.srv.cfg.AnnotationAllowUndefined() {
-				v, has = s.metaStored(entry, priv, e)
-			}
-			out = appendMeta(out, asked, v, has, maxSize, &longest)
-		}
+		out := s.fetchMetadata(q, e, mb, maxSize, &longest)
 		if mb != nil {
 			mb.Close()
 		}
@@ -240,22 +213,196 @@ func (s *Session) cmdGetMetadata(tag string, a *imapwire.GetMetadata) {
 		}
 	}
 	s.tellChanges(false)
+	if longest > 0 {
+		s.okCode(tag, imapwire.Code(fmt.Sprintf("METADATA LONGENTRIES %d", longest)), "Completed")
+		return
+	}
 	s.ok(tag)
 }
 
-func appendMeta(out []imapwire.MetadataEntry, name string, v []byte, has bool, maxSize uint64, longest *uint64) []imapwire.MetadataEntry {
-	if has && maxSize > 0 && uint64(len(v)) > maxSize {
-		if uint64(len(v)) > *longest {
-			*longest = uint64(len(v))
+// metaQuery is a GETMETADATA request turned into Cyrus's annotation
+// fetch (imapd _metadata_to_annotate): entry patterns without the
+// /shared or /private prefix (lower-cased; DEPTH adds "/%" or "/*"
+// patterns) and which of the two values are wanted.
+type metaQuery struct {
+	entries      []string
+	priv, shared bool
+}
+
+func newMetaQuery(asked []string, depth string) (*metaQuery, bool) {
+	q := &metaQuery{}
+	for _, ent := range asked {
+		ent = strings.ToLower(ent)
+		var entry string
+		switch {
+		case strings.HasPrefix(ent, "/private") && (len(ent) == 8 || ent[8] == '/'):
+			entry, q.priv = ent[8:], true
+		case strings.HasPrefix(ent, "/shared") && (len(ent) == 7 || ent[7] == '/'):
+			entry, q.shared = ent[7:], true
+		default:
+			return nil, false
 		}
-		return out
+		q.entries = append(q.entries, entry)
+		switch strings.ToLower(depth) {
+		case "1":
+			q.entries = append(q.entries, entry+"/%")
+		case "infinity":
+			q.entries = append(q.entries, entry+"/*")
+		}
 	}
-	if !has {
+	return q, true
+}
+
+// metaFetch is Cyrus's annotate_state during one mailbox's fetch: the
+// values in output order, what was already returned, what one stored
+// entry yielded.
+type metaFetch struct {
+	q        *metaQuery
+	out      []imapwire.MetadataEntry
+	returned map[string]bool
+	found    uint8 // 1 shared, 2 private
+	maxSize  uint64
+	longest  *uint64
+}
+
+// output is Cyrus's output_entryatt plus getmetadata_response's size
+// check: each (entry, shared/private) at most once.
+func (f *metaFetch) output(entry, userid string, v []byte) {
+	key := entry + "\x00" + userid
+	if f.returned[key] {
+		return
+	}
+	f.returned[key] = true
+	name := "/shared" + entry
+	if userid == "" {
+		if !f.q.shared {
+			return
+		}
+		f.found |= 1
+	} else {
+		if !f.q.priv {
+			return
+		}
+		f.found |= 2
+		name = "/private" + entry
+	}
+	if f.maxSize > 0 && uint64(len(v)) >= f.maxSize {
+		if uint64(len(v)) > *f.longest {
+			*f.longest = uint64(len(v))
+		}
+		return
+	}
+	if len(v) == 0 {
 		v = nil
-	} else if v == nil {
-		v = []byte{}
 	}
-	return append(out, imapwire.MetadataEntry{Name: name, Value: v})
+	f.out = append(f.out, imapwire.MetadataEntry{Name: name, Value: v})
+}
+
+// fetchMetadata answers a query for one mailbox (e nil: the server) as
+// Cyrus's annotate_state_fetch does: the entry list is built by
+// prepending, for each asked pattern, the matching defined entries in
+// definition order and then (unless one matched exactly) the pattern as
+// a database entry; the list is walked from its head.
+func (s *Session) fetchMetadata(q *metaQuery, e *mboxlist.Entry, mb *mailbox.Mailbox, maxSize uint64, longest *uint64) []imapwire.MetadataEntry {
+	table := serverEntries
+	if e != nil {
+		table = mailboxEntries
+	}
+	type item struct {
+		name string
+		d    *metaEntry // nil: the database entry
+	}
+	var list []item
+	for _, pat := range q.entries {
+		exact := false
+		for i := range table {
+			d := &table[i]
+			if metaGlob(pat, d.name) && !d.proxyOnly {
+				list = append(list, item{d.name, d})
+			}
+			if pat == d.name {
+				exact = true
+				break
+			}
+		}
+		if !exact {
+			list = append(list, item{pat, nil})
+		}
+	}
+	f := &metaFetch{q: q, returned: map[string]bool{}, maxSize: maxSize, longest: longest}
+	var stored []annotate.Annotation
+	loaded := false
+	mayRead := e == nil || s.isAdmin || s.isProxyAdmin || s.pureRights(e).Has(acl.Lookup|acl.Read)
+	for i := len(list) - 1; i >= 0; i-- {
+		it := list[i]
+		d := it.d
+		if !mayRead && (d == nil || !d.noACL) {
+			continue
+		}
+		if d != nil && d.kind != metaDB {
+			var v []byte
+			switch d.kind {
+			case metaVirtual:
+				v, _ = d.get(s, e, mb)
+			default:
+				v, _ = s.metaValue(d, false, e, mb)
+			}
+			f.output(d.name, "", v)
+			continue
+		}
+		// annotation_get_fromdb
+		if !loaded {
+			stored = s.storedAnnotations(e)
+			loaded = true
+		}
+		f.found = 0
+		for _, a := range stored {
+			if (a.UserID == "" || a.UserID == s.userid) && metaGlob(it.name, a.Entry) {
+				f.output(a.Entry, a.UserID, a.Value)
+			}
+		}
+		want := uint8(0)
+		if q.shared {
+			want |= 1
+		}
+		if q.priv {
+			want |= 2
+		}
+		if f.found != want && !strings.ContainsAny(it.name, "%*") {
+			if q.priv && f.found&2 == 0 {
+				f.output(it.name, s.userid, nil)
+			}
+			if q.shared && f.found&1 == 0 {
+				f.output(it.name, "", nil)
+			}
+		}
+	}
+	return f.out
+}
+
+// storedAnnotations are the annotations.db values of a mailbox (nil: of
+// the server) in key order: by entry, the shared value first.
+func (s *Session) storedAnnotations(e *mboxlist.Entry) []annotate.Annotation {
+	t := annotate.Server
+	if e != nil {
+		t = s.srv.annotTarget(e)
+	}
+	l, err := s.srv.annot.List(t)
+	if err != nil {
+		return nil
+	}
+	sort.SliceStable(l, func(i, j int) bool {
+		if l[i].Entry != l[j].Entry {
+			return l[i].Entry < l[j].Entry
+		}
+		return l[i].UserID < l[j].UserID
+	})
+	return l
+}
+
+// metaGlob is Cyrus's glob with '/' as the separator over a whole name.
+func metaGlob(pattern, name string) bool {
+	return globTest(pattern, name, '/') == len(name)
 }
 
 // metaValue reads one defined entry.
@@ -435,30 +582,20 @@ func (s *Session) setOneMetadata(e *mboxlist.Entry, m imapwire.MetadataEntry) er
 	return s.srv.setMailboxAnnotation(e, d.name, userid, val)
 }
 
-// printMetadata is LIST RETURN (METADATA (...)) (Cyrus printmetadata).
+// printMetadata is LIST RETURN (METADATA (...)) (Cyrus printmetadata):
+// the same fetch as GETMETADATA with DEPTH 0.
 func (s *Session) printMetadata(ext string, e *mboxlist.Entry, entries []string) {
+	q, ok := newMetaQuery(entries, "0")
+	if !ok {
+		return
+	}
 	mb, err := s.srv.openMailbox(e, mailbox.ReadOnly)
 	if err != nil {
 		return
 	}
 	defer mb.Close()
-	var out []imapwire.MetadataEntry
-	for _, asked := range entries {
-		priv, entry, ok := metaName(asked)
-		if !ok {
-			continue
-		}
-		for i := range mailboxEntries {
-			d := &mailboxEntries[i]
-			if !strings.EqualFold(d.name, entry) || (priv && !d.priv) || (!priv && !d.shared) {
-				continue
-			}
-			if v, has := s.metaValue(d, priv, e, mb); has {
-				out = append(out, imapwire.MetadataEntry{Name: asked, Value: v})
-			}
-		}
-	}
-	if len(out) > 0 {
+	var longest uint64
+	if out := s.fetchMetadata(q, e, mb, 0, &longest); len(out) > 0 {
 		s.wr().Metadata(ext, out)
 	}
 }

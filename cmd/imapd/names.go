@@ -165,7 +165,26 @@ func (s *Server) setMailboxAnnotation(e *mboxlist.Entry, entry, userid string, v
 		tx.Abort()
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	// a mailbox annotation change moves the folder's modseq to the
+	// mailbox's (Cyrus mailbox_annot_changed)
+	return s.updateFolderModSeq(e.Name, mb.Header().HighestModSeq)
+}
+
+// updateFolderModSeq is Cyrus's mboxlist_update_foldermodseq: raise the
+// mailboxes.db foldermodseq of a mailbox to modseq.
+func (s *Server) updateFolderModSeq(name string, modseq uint64) error {
+	return s.list.Update(func(t *mboxlist.Tx) error {
+		cur, err := t.Lookup(name)
+		if err != nil || cur.FolderModSeq >= modseq {
+			return err
+		}
+		ne := *cur
+		ne.FolderModSeq = modseq
+		return t.Put(name, &ne)
+	})
 }
 
 func (s *Server) annotTarget(e *mboxlist.Entry) annotate.Target {
