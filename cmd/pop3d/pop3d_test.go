@@ -3,13 +3,18 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"gyrus/lib/mailbox/index"
+	"gyrus/lib/sasl/store"
 )
 
 // The splitting rules below were observed on Cyrus 3.6.1's pop3d (see
@@ -309,5 +314,70 @@ func TestAPOPChallenge(t *testing.T) {
 	}
 	if c2 := newAPOPChallenge("mail.example.org"); c2 == c {
 		t.Errorf("two sessions got the same challenge %q", c)
+	}
+}
+
+// poptimeout: an idle session is closed without a word, as Cyrus does.
+func TestIdleTimeout(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ts.timeout = 200 * time.Millisecond
+	c := ts.dial(t)
+	c.c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if l, err := c.br.ReadString('\n'); err == nil || l != "" {
+		t.Errorf("idle session: got %q %v, want the connection closed", l, err)
+	}
+}
+
+// SCRAM over POP3: the server-final message has no place of its own in
+// RFC 5034 without success data, so it comes as one more challenge and
+// the client answers with an empty line (libsasl does it so for Cyrus).
+func TestSCRAM(t *testing.T) {
+	ts := newTestServer(t, map[string]string{"sasl_mech_list": "SCRAM-SHA-256 PLAIN"})
+	c := ts.dial(t)
+	capa := c.multi("CAPA")
+	if capa[0] != "SASL SCRAM-SHA-256 PLAIN" {
+		t.Errorf("CAPA: %q", capa)
+	}
+	const cnonce = "rOprNGfwEbeRWgbNEkqO"
+	first := "n=alice,r=" + cnonce
+	r := c.cmd("AUTH SCRAM-SHA-256 " + base64.StdEncoding.EncodeToString([]byte("n,,"+first)))
+	sf, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(r, "+ "))
+	if !strings.HasPrefix(r, "+ ") || err != nil {
+		t.Fatalf("server-first: %q %v", r, err)
+	}
+	var nonce, salt string
+	iter := 0
+	for _, f := range strings.Split(string(sf), ",") {
+		switch {
+		case strings.HasPrefix(f, "r="):
+			nonce = f[2:]
+		case strings.HasPrefix(f, "s="):
+			salt = f[2:]
+		case strings.HasPrefix(f, "i="):
+			iter, _ = strconv.Atoi(f[2:])
+		}
+	}
+	rawSalt, _ := base64.StdEncoding.DecodeString(salt)
+	salted := store.SaltedPassword(sha256.New, []byte("secret"), rawSalt, iter)
+	mac := func(k []byte, s string) []byte { h := hmac.New(sha256.New, k); h.Write([]byte(s)); return h.Sum(nil) }
+	clientKey := mac(salted, "Client Key")
+	stored := sha256.Sum256(clientKey)
+	without := "c=biws,r=" + nonce
+	sig := mac(stored[:], first+","+string(sf)+","+without)
+	proof := make([]byte, len(clientKey))
+	for i := range proof {
+		proof[i] = clientKey[i] ^ sig[i]
+	}
+	r = c.cmd(base64.StdEncoding.EncodeToString([]byte(without + ",p=" + base64.StdEncoding.EncodeToString(proof))))
+	fin, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(r, "+ "))
+	if !strings.HasPrefix(string(fin), "v=") {
+		t.Fatalf("server-final: %q", r)
+	}
+	if r := c.cmd(""); !strings.HasPrefix(r, "+OK Mailbox locked and ready") {
+		t.Fatalf("after the empty answer: %q", r)
+	}
+	// no security layer: CAPA has no SASL line any more
+	if capa := c.multi("CAPA"); strings.HasPrefix(capa[0], "SASL") {
+		t.Errorf("CAPA after AUTH: %q", capa)
 	}
 }

@@ -153,6 +153,13 @@ var gyrusAllowLog = []string{`(?i)badlogin`, `(?i)Unable to (open|lock) maildrop
 // admin.
 func StartGyrus(t testing.TB, opts map[string]string) Target {
 	t.Helper()
+	return startGyrus(t, opts, "")
+}
+
+// startGyrus is StartGyrus with a cyrus.conf template ("" for the
+// harness's default services).
+func startGyrus(t testing.TB, opts map[string]string, cyrusConf string) *gyrus {
+	t.Helper()
 	if !harness.Have(t, "pop3d") || !harness.Have(t, "imapd") {
 		t.Skip("cmd/pop3d or cmd/imapd does not build")
 	}
@@ -174,10 +181,12 @@ func StartGyrus(t testing.TB, opts map[string]string) Target {
 	for k, v := range merged(opts) {
 		conf[k] = v
 	}
-	in := harness.New(t, harness.Options{IMAPDConf: conf, AllowLog: gyrusAllowLog})
-	// The harness names the sasldb with a key libsasl does not know;
-	// give both servers' key so that the instance's own file is used.
-	appendConf(t, in.IMAPDConf, "sasl_sasldb_path: "+filepath.Join(in.Dir, "etc", "sasldb2")+"\n")
+	in := harness.New(t, harness.Options{IMAPDConf: conf, AllowLog: gyrusAllowLog, CyrusConf: cyrusConf})
+	// Older harnesses named the sasldb with a key libsasl does not know;
+	// make sure the instance's own file is used.
+	if b, err := os.ReadFile(in.IMAPDConf); err == nil && !strings.Contains(string(b), "\nsasl_sasldb_path:") {
+		appendConf(t, in.IMAPDConf, "sasl_sasldb_path: "+filepath.Join(in.Dir, "etc", "sasldb2")+"\n")
+	}
 	in.Start()
 	g := &gyrus{Instance: in, t: t}
 	if err := g.gyrusSecret(AdminUser, AdminPassword); err != nil {
