@@ -34,6 +34,7 @@ const (
 	CodeMessageContains8bit Code = 35
 	CodeMessageBadHeader    Code = 36
 	CodeMessageNoBlankLine  Code = 37
+	CodeProtocolError       Code = 39
 	CodeProtocolBadParams   Code = 40
 	CodeServerUnavailable   Code = 49
 	CodeAgain               Code = 51

@@ -103,14 +103,16 @@ func startGyrus(t testing.TB, conf map[string]string) gyrusServer {
 	harness.Bin(t, "saslpasswd2")
 	harness.Bin(t, "mbpath")
 	in := harness.New(t, harness.Options{IMAPDConf: keys})
-	// the harness writes Cyrus SASL's "sasldb_path"; Gyrus reads
-	// sasl_sasldb_path
-	f, err := os.OpenFile(in.IMAPDConf, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
+	// older harnesses wrote only Cyrus SASL's "sasldb_path"; Gyrus
+	// reads sasl_sasldb_path
+	if b, err := os.ReadFile(in.IMAPDConf); err == nil && !strings.Contains(string(b), "sasl_sasldb_path:") {
+		f, err := os.OpenFile(in.IMAPDConf, os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(f, "sasl_sasldb_path: %s\n", filepath.Join(in.Dir, "etc", "sasldb2"))
+		f.Close()
 	}
-	fmt.Fprintf(f, "sasl_sasldb_path: %s\n", filepath.Join(in.Dir, "etc", "sasldb2"))
-	f.Close()
 	in.Start()
 	in.AddUser(t, "admin", "adminpw")
 	return gyrusServer{in}
@@ -193,6 +195,25 @@ func (r *rawConn) reply() string {
 	var b strings.Builder
 	for {
 		r.c.SetReadDeadline(time.Now().Add(20 * time.Second))
+		line, err := r.br.ReadString('\n')
+		b.WriteString(line)
+		if err != nil {
+			if b.Len() == 0 {
+				return "<closed>"
+			}
+			return b.String()
+		}
+		if len(line) < 4 || line[3] != '-' {
+			return b.String()
+		}
+	}
+}
+
+// replyNoDeadline reads one reply from a stream without deadlines
+// (a pipe).
+func (r *rawConn) replyNoDeadline() string {
+	var b strings.Builder
+	for {
 		line, err := r.br.ReadString('\n')
 		b.WriteString(line)
 		if err != nil {
