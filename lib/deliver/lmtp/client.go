@@ -133,8 +133,8 @@ type Rcpt struct {
 
 // Txn is one message for several recipients.
 type Txn struct {
-	From string // envelope sender; "" is <>
-	Auth string // MAIL FROM AUTH= ("" sends AUTH=<> when AUTH is offered)
+	From  string // envelope sender; "" is <>
+	Auth  string // MAIL FROM AUTH= ("" sends AUTH=<> when AUTH is offered)
 	Rcpts []*Rcpt
 	// Data is the message; unless DotStuffed it is converted as Cyrus's
 	// pushmsg does (bare LF to CRLF, lone CR removed, dots doubled, the
