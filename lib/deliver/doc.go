@@ -1,0 +1,62 @@
+// Package deliver is the delivery core of lmtpd: "deliver this message
+// to these recipients", as Cyrus 3.6.1's lmtpd.c does it, with the
+// deliveries of every session of a process committed together.
+//
+//	d, _ := deliver.New(opts)                       // once per process (FromConfig)
+//	r, err := d.Verify("alice+Work", false, 0, auth) // RCPT TO
+//	errs := d.Deliver(ctx, msg, []*deliver.Recipient{r, ...})
+//
+// # Where a message goes: the Router (the Sieve plug point)
+//
+// For each recipient, Deliver first looks up the recipient's own mailbox
+// (the user's INBOX or the shared folder), then asks the Router for a
+// Plan: a list of Deliveries, each a list of Targets tried in order
+// (mailbox, flags, who must hold 'p' there, IGNOREQUOTA, fuzzy
+// matching). Without a Router, LocalPlan is used: Cyrus's delivery
+// without Sieve (user+detail into the folder if the poster may post
+// there, else the INBOX; +folder into a shared folder). A Sieve engine
+// is a Router: it runs the recipient's script and returns its fileinto
+// targets and flags, with LocalPlan for the implicit keep. Routers run
+// in the session goroutine and never write.
+//
+// # The group commit
+//
+// Deliver hands the deliveries to the process's committer and waits.
+// The committer takes every delivery waiting (a batch), locks the
+// owners' namespace locks in name order, and for each group of owners
+// (in parallel) resolves the targets (Cyrus deliver_mailbox: the
+// mailbox exists and takes mail, the special use is not excluded, the
+// poster has 'p', the quota root is not over, the message is not a
+// duplicate) and appends the messages of the batch to each mailbox in
+// one lib/mailbox transaction, whose commit fsyncs the message files,
+// their directory, cyrus.cache and cyrus.index once for all of them.
+// Then the deliver.db records of the batch are written, in one
+// transaction shared with the other batches committing at the same time
+// (several batches are in flight at once: while one waits for its disk
+// flushes, the next appends). Only then are the locks released and the
+// sessions told: a nil result means on disk. Message files are staged
+// once per partition (lib/mailbox.Stage) and hard-linked into every
+// mailbox (singleinstancestore).
+//
+// # Invariants
+//
+//   - A nil result is only returned after the mailbox transaction that
+//     holds the message has committed (DESIGN.md §4); a failed commit
+//     fails every delivery of that transaction.
+//   - Lock order: owners' namespace locks (sorted), then lib/mailbox's
+//     name and index locks, then quota (inside the mailbox commit), then
+//     deliver.db. mailboxes.db is only read, in short transactions.
+//   - deliver.db is marked after the mailbox commit and before the locks
+//     are released and the answer sent, as Cyrus does; a crash between
+//     the two lets a retried message in twice (the only duplicate
+//     possible). The session reads deliver.db before submitting (so
+//     batches never wait for a deliver.db commit while holding owners'
+//     locks); deliveries of this process are also checked against its
+//     recent marks under the lock.
+//   - Quota is checked Cyrus's way: the root must not be over before the
+//     message (its own size counts only with lmtp_strict_quota), against
+//     the usage on disk plus what the batch appended to the root before.
+//
+// Package lmtp (lib/deliver/lmtp) is the protocol: the LMTP server
+// engine of lmtpd and the client of deliver(8).
+package deliver
