@@ -83,14 +83,20 @@ func (d *DB) mapTo(n uint64) error {
 	return nil
 }
 
-// dropMap retires the current mapping: slices into it may still be held
-// by a Foreach callback, so it is unmapped only when the lock goes. The
-// retired mapping stays coherent with the file (MAP_SHARED).
+// dropMap retires the current mapping. While a Foreach callback runs it
+// may hold slices of it, so then it is unmapped only when the lock goes
+// (it stays coherent with the file meanwhile: MAP_SHARED); otherwise at
+// once, so that its pages do not count twice in the resident size.
 func (d *DB) dropMap() {
-	if d.m != nil {
-		d.stale = append(d.stale, d.m)
-		d.m = nil
+	if d.m == nil {
+		return
 	}
+	if d.iterating > 0 {
+		d.stale = append(d.stale, d.m)
+	} else {
+		unix.Munmap(d.m)
+	}
+	d.m = nil
 }
 
 func (d *DB) releaseStale() {

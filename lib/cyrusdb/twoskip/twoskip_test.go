@@ -392,3 +392,43 @@ func TestCRC(t *testing.T) {
 		}
 	}
 }
+
+// A Tx.Foreach callback that writes enough to flush the append buffer
+// and to remap the growing file still holds valid key and value slices
+// after its writes.
+func TestForeachWritesRemap(t *testing.T) {
+	old := flushAt
+	flushAt = 8 << 10
+	defer func() { flushAt = old }()
+	db := openT(t, filepath.Join(t.TempDir(), "r.db"), cyrusdb.Create|cyrusdb.NoSync|cyrusdb.NoCompact)
+	tx, _ := db.Begin()
+	for i := 0; i < 300; i++ {
+		tx.Store([]byte(fmt.Sprintf("a%04d", i)), bytes.Repeat([]byte{byte(i)}, 50))
+	}
+	tx.Commit()
+	big := bytes.Repeat([]byte("B"), 16<<10)
+	tx, _ = db.Begin()
+	defer tx.Abort()
+	n := 0
+	err := tx.Foreach([]byte("a"), func(k, v []byte) error {
+		want := bytes.Repeat([]byte{byte(n)}, 50)
+		// 300 x 16 KiB: the file outgrows its first mapping.
+		if err := tx.Store([]byte(fmt.Sprintf("b%04d", n)), big); err != nil {
+			return err
+		}
+		if string(k) != fmt.Sprintf("a%04d", n) || !bytes.Equal(v, want) {
+			return fmt.Errorf("record %d after writes: %q = %x", n, k, v)
+		}
+		n++
+		return nil
+	})
+	if err != nil || n != 300 {
+		t.Fatalf("foreach: %v after %d", err, n)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if got := contents(t, db); len(got) != 600 || got["b0299"] != string(big) {
+		t.Fatalf("%d keys after commit", len(got))
+	}
+}
