@@ -23,8 +23,9 @@ func (b *box) reconstruct() error {
 	if o.MakeChanges && !o.Quiet {
 		log.Info("reconstructing", "mailbox", name)
 	}
-	if b.fresh && !o.MakeChanges {
-		return fmt.Errorf("cyrus.index: %w", errUnreadable)
+	if !o.MakeChanges && (b.fresh || b.mh == nil) {
+		// Cyrus cannot even open such a mailbox without repairing it
+		return fmt.Errorf("%s: %w", name, errUnreadable)
 	}
 	if b.fresh {
 		r.printf("%s: failed to read index header\n", name)
