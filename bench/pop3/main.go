@@ -266,7 +266,8 @@ hashimapspool: yes
 	}
 	var procs []*exec.Cmd
 	for _, p := range [][2]string{{"imapd", s.imp}, {"pop3d", s.pop}} {
-		cmd := exec.Command(filepath.Join(bin, p[0]), "-C", conf, "--listen", p[1])
+		// no retiring in the middle of the run (-U uses, -T idle seconds)
+		cmd := exec.Command(filepath.Join(bin, p[0]), "-C", conf, "-U", "1000000", "-T", "86400", "--listen", p[1])
 		cmd.Stdout, cmd.Stderr = logf, logf
 		if err := cmd.Start(); err != nil {
 			return nil, err
@@ -286,7 +287,8 @@ hashimapspool: yes
 	}
 	if err := waitPort(s.pop); err != nil {
 		s.stop()
-		return nil, err
+		log, _ := os.ReadFile(filepath.Join(dir, "log"))
+		return nil, fmt.Errorf("%v\n%s", err, log)
 	}
 	a, err := imapLogin(s.imp, "admin", "admin-pw")
 	if err != nil {
