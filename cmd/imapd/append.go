@@ -126,6 +126,12 @@ func (s *Session) cmdAppend(tag string, a *imapwire.Append) {
 		}
 		if err := checkStagedHeader(st.Path()); err != nil {
 			perr = err
+			continue
+		}
+		if m.Literal != nil && m.Literal.Binary() {
+			if err := encodeBinaryParts(st, s.srv.msgopts); err != nil {
+				perr = err
+			}
 		}
 	}
 	if perr == nil {

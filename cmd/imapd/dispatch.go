@@ -129,6 +129,10 @@ func (s *Session) dispatch(cmd *imapwire.Command) {
 		s.cmdRename(t, cmd.Args.(*imapwire.Rename))
 	case "SUBSCRIBE", "UNSUBSCRIBE":
 		s.cmdSubscribe(t, cmd.Args.(*imapwire.Subscribe), cmd.Name == "SUBSCRIBE")
+	case "RLIST":
+		s.cmdList(t, "LIST", cmd.Args.(*imapwire.List))
+	case "RLSUB":
+		s.cmdLsub(t, cmd.Args.(*imapwire.Lsub))
 	case "LIST", "XLIST":
 		s.cmdList(t, cmd.Name, cmd.Args.(*imapwire.List))
 	case "LSUB":

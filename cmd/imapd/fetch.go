@@ -87,10 +87,12 @@ func (s *Session) cmdFetch(tag string, uid bool, f *imapwire.Fetch) {
 	}
 	s.tellPending(uid, uid, false)
 	secs := fmt.Sprintf("%.3f", time.Since(start).Seconds())
+	// Cyrus index_fetch stops at a message it cannot answer and says no
+	// more about it than whether something was fetched before
+	if ferr != nil && !errors.Is(ferr, errUnknownCTE) {
+		log.Printf(log.LevelErr, "IOERROR: fetch %s: %v", sel.name, ferr)
+	}
 	switch {
-	case ferr != nil:
-		code, text := s.errText(ferr)
-		s.wr().StatusResponse(tag, imapwire.StatusNO, code, text+" ("+secs+" sec)")
 	case fetched || uid:
 		s.okText(tag, "Completed ("+secs+" sec)")
 	default:
@@ -275,6 +277,32 @@ func (fx *fetchCtx) reply(seq uint32) error {
 	}
 	it := f.Items
 	changed := sel.extra[seq-1].told < m.ModSeq
+	size := int64(rec.Size)
+	var tree *message.SectionTree
+	if fx.needSection {
+		tree, err = message.DecodeSectionMap(cache.Item(index.CacheBodyStructure), cache.Item(index.CacheSection), rec.Size)
+		if err != nil {
+			log.Printf(log.LevelErr, "IOERROR: %s uid %d: section map: %v", sel.name, rec.UID, err)
+		}
+	}
+	// Cyrus starts a FETCH response with its first item: when that item
+	// is a BINARY section it cannot decode, nothing is written at all
+	if !(o.Flags || changed || o.UID || fx.uid || it != 0 || o.InternalDate || o.ModSeq || o.RFC822Size ||
+		o.Envelope || o.BodyStructure != nil || f.HeaderLines != nil || f.HeaderLinesNot != nil ||
+		len(fx.fields) > 0 || len(fx.bodies) > 0) {
+		var first []int
+		switch {
+		case len(o.BinarySection) > 0:
+			first = o.BinarySection[0].Part
+		case len(o.BinarySectionSize) > 0:
+			first = o.BinarySectionSize[0].Part
+		}
+		if first != nil {
+			if _, err := fx.binary(tree, file, size, first); err != nil {
+				return err
+			}
+		}
+	}
 	w := s.wr()
 	fw := w.Fetch(seq)
 	if o.Flags || changed {
@@ -367,7 +395,6 @@ func (fx *fetchCtx) reply(seq uint32) error {
 			fw.Raw("BODY", cache.Item(index.CacheBody))
 		}
 	}
-	size := int64(rec.Size)
 	if it&imapwire.FetchRFC822Header != 0 {
 		fx.rawSection(fw, "RFC822.HEADER", file, 0, int64(rec.HeaderSize), nil, false)
 	} else if f.HeaderLines != nil || f.HeaderLinesNot != nil {
@@ -390,13 +417,6 @@ func (fx *fetchCtx) reply(seq uint32) error {
 	}
 	if it&(imapwire.FetchRFC822|imapwire.FetchRFC822Peek) != 0 {
 		fx.rawSection(fw, "RFC822", file, 0, size, nil, false)
-	}
-	var tree *message.SectionTree
-	if fx.needSection {
-		tree, err = message.DecodeSectionMap(cache.Item(index.CacheBodyStructure), cache.Item(index.CacheSection), rec.Size)
-		if err != nil {
-			log.Printf(log.LevelErr, "IOERROR: %s uid %d: section map: %v", sel.name, rec.UID, err)
-		}
 	}
 	for i, b := range fx.fields {
 		name := fieldsSectionName(w, b)

@@ -5,6 +5,7 @@ import (
 	"io"
 	"mime"
 	"strings"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
 
@@ -14,6 +15,7 @@ import (
 	"gyrus/lib/mailbox/index"
 	"gyrus/lib/mboxlist"
 	"gyrus/lib/message"
+	"gyrus/lib/seen"
 )
 
 // display is Cyrus's spelling of a command name ("Select").
@@ -120,28 +122,87 @@ func (s *Session) vanishedSince(validity uint32, modseq uint64, known imap.NumSe
 	return out
 }
 
-// scanMailbox is Cyrus's SCAN test: does any message of the mailbox
-// contain text (in its header or body)?
+// scanMailbox is Cyrus's SCAN test (list_response + index_scan): does a
+// message of the mailbox contain text, compared as fgrep -i over the raw
+// message? As in Cyrus 3.6.1, a mailbox other than the selected one is
+// opened as for SELECT (its \Recent messages stop being recent for the
+// user) and, by an inverted test there, is listed only when the user may
+// NOT read it.
 func (s *Session) scanMailbox(e *mboxlist.Entry, text string) bool {
-	if !s.aclRights(e).Has(acl.Read) && !s.isAdmin {
-		return false
+	if sel := s.sel; sel != nil && !sel.gone && sel.name == e.Name {
+		s.tellChanges(false)
+		return scanView(sel.view, text)
 	}
-	mb, err := s.srv.openMailbox(e, mailbox.ReadOnly)
+	mb, err := s.srv.openMailbox(e, mailbox.ReadWrite)
 	if err != nil {
 		return false
 	}
 	defer mb.Close()
+	s.clearRecent(e, mb)
+	if s.entryRights(e).Has(acl.Read) {
+		return false
+	}
 	v, err := mb.NewView()
 	if err != nil {
 		return false
 	}
 	defer v.Close()
-	prog := &imapwire.SearchKey{Op: imapwire.SearchText, Text: text}
-	q := &searchQuery{Program: prog, View: v, Mailbox: mb,
-		Seen: func(uint32) bool { return false }, Recent: func(uint32) bool { return false },
-		MsgOpts: s.srv.msgopts}
-	seqs, err := evaluateSearch(q)
-	return err == nil && len(seqs) > 0
+	return scanView(v, text)
+}
+
+// scanView is Cyrus's index_scan over a view.
+func scanView(v *mailbox.View, text string) bool {
+	if text == "" {
+		return false
+	}
+	needle := []byte(strings.ToLower(text))
+	for seq := uint32(1); seq <= v.Len(); seq++ {
+		if v.Msg(seq).Expunged() {
+			continue
+		}
+		f, err := v.OpenMessage(seq)
+		if err != nil {
+			continue
+		}
+		b, err := io.ReadAll(f)
+		f.Close()
+		if err != nil {
+			continue
+		}
+		// index_scan_work never matches at the very end of the data
+		if len(b) > len(needle) && bytes.Contains(bytes.ToLower(b[:len(b)-1]), needle) {
+			return true
+		}
+	}
+	return false
+}
+
+// clearRecent makes the messages of a mailbox not \Recent for the user
+// any more, as opening it read-write does in Cyrus.
+func (s *Session) clearRecent(e *mboxlist.Entry, mb *mailbox.Mailbox) {
+	h := mb.Header()
+	owner := s.srv.ns.UserOf(e.Name)
+	if h.Options&index.OptSharedSeen != 0 || owner == s.userid {
+		if h.RecentUID >= h.LastUID {
+			return
+		}
+		if tx, err := mb.Begin(); err == nil {
+			tx.SetRecent(h.LastUID, uint32(time.Now().Unix()))
+			tx.Commit()
+		}
+		return
+	}
+	db, err := seen.Open(s.srv.list.UserFileOf(s.userid, "seen"), s.srv.cfg.SeenstateDb(), true)
+	if err != nil {
+		return
+	}
+	defer db.Close()
+	db.Modify(mb.MailboxHeader().UniqueID, func(sd *seen.Data) error {
+		if sd.LastUID < h.LastUID {
+			sd.LastUID = h.LastUID
+		}
+		return nil
+	})
 }
 
 var _ = bytes.Equal

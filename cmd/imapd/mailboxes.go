@@ -265,7 +265,7 @@ func (s *Session) cmdDelete(tag, name string) {
 				}
 			}
 			if err == nil && s.srv.specialUseProtected(entry) && !admin {
-				err = errPermission
+				err = errSpecialUse
 			}
 			if err == nil && entry.Type&mboxlist.Intermediate == 0 && !(deleteUser && !admin) {
 				// MBOXLIST_DELETE_CHECKACL: the 'x' right in the ACL

@@ -89,8 +89,13 @@ func (s *Session) cmdGetQuotaRoot(tag, name string) {
 }
 
 func (s *Session) cmdSetQuota(tag string, a *imapwire.SetQuota) {
+	// Cyrus's cmd_setquota answers these two before it has read the
+	// rest of the line, which then comes back as a line with an
+	// invalid tag
+	stray := func() { s.wr().RawString("* BAD Invalid tag\r\n") }
 	if !s.isAdmin && !s.isProxyAdmin {
 		s.no(tag, errPermission)
+		stray()
 		return
 	}
 	intname, err := s.internalName(a.Root)
@@ -106,6 +111,7 @@ func (s *Session) cmdSetQuota(tag string, a *imapwire.SetQuota) {
 		r := quota.ResourceByName(l.Resource)
 		if r < 0 {
 			s.no(tag, errUnsupportedQuot)
+			stray()
 			return
 		}
 		if l.Limit < -1 {

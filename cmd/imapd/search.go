@@ -34,6 +34,8 @@ func (s *Session) cmdSearch(tag string, uid bool, a *imapwire.Search) {
 	}
 	modseq := uint64(0)
 	if usesModSeq(a.Program) {
+		// Cyrus index_search: 1 until a matching message gives more
+		modseq = 1
 		for _, q := range seqs {
 			if m := s.sel.view.Msg(q).ModSeq; m > modseq {
 				modseq = m

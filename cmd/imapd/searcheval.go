@@ -264,7 +264,13 @@ func (e *evaluator) match(k *imapwire.SearchKey) bool {
 		}
 		item := map[imapwire.SearchOp]int{imapwire.SearchFrom: index.CacheFrom, imapwire.SearchTo: index.CacheTo,
 			imapwire.SearchCc: index.CacheCc, imapwire.SearchBcc: index.CacheBcc}[k.Op]
-		return addrContains(c.Item(item), k.Text)
+		// Cyrus matches the cached search form of the addresses
+		// ("Name" <mailbox@domain>, groups as "group:...;")
+		raw := c.Item(item)
+		if len(raw) == 0 || string(raw) == "NIL" {
+			return false
+		}
+		return textContains(string(raw), k.Text)
 	case imapwire.SearchHeader:
 		return e.headerContains(k.Field, k.Text)
 	case imapwire.SearchBody:
@@ -334,28 +340,6 @@ func foldCase(s string) string {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
 	return strings.ToLower(s)
-}
-
-// addrContains matches the search form of an address item (display
-// names decoded, addresses "mailbox@domain").
-func addrContains(item []byte, needle string) bool {
-	for _, a := range message.ParseSearchAddrs(item) {
-		if a.GroupEnd {
-			continue
-		}
-		full := a.Name
-		if a.Mailbox != "" {
-			addr := a.Mailbox
-			if a.Domain != "" {
-				addr += "@" + a.Domain
-			}
-			full += " <" + addr + ">"
-		}
-		if textContains(full, needle) {
-			return true
-		}
-	}
-	return false
 }
 
 // headerBlock returns the message's top-level header block.

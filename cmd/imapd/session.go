@@ -70,14 +70,38 @@ func newSession(srv *Server, conn net.Conn, ss *service.Session) *Session {
 	s := &Session{srv: srv, ss: ss, conn: conn, raw: conn, dst: conn}
 	s.sessionID = newSessionID(srv)
 	s.p = imapwire.NewParser(conn, imapwire.Options{
-		Limits:       srv.limits,
-		Ext:          imapwire.ExtSearchRes | imapwire.ExtStatusDeleted | imapwire.ExtAppendLimit,
+		Limits: srv.limits,
+		// none of the grammar beyond Cyrus 3.6.1 (SEARCHRES, STATUS
+		// DELETED and APPENDLIMIT): Cyrus answers BAD to them
+		Ext:          0,
 		LiteralMinus: srv.cfg.Literalminus(),
 		Continue:     s.continueLiteral,
 		Gate:         s.gate,
 		KnownCharset: knownCharset,
 	})
+	s.p.Register("RLIST", parseRList)
+	s.p.Register("RLSUB", parseRList)
 	return s
+}
+
+// parseRList reads Cyrus's RLIST and RLSUB (LIST and LSUB for clients
+// that understand mailbox referrals): a reference and a pattern.
+func parseRList(a *imapwire.Args) (any, error) {
+	ref, err := a.AString()
+	if err != nil {
+		return nil, err
+	}
+	pat, err := a.AString()
+	if err != nil {
+		return nil, err
+	}
+	if err := a.End(); err != nil {
+		return nil, err
+	}
+	if strings.EqualFold(a.Name(), "RLSUB") {
+		return &imapwire.Lsub{Reference: ref, Pattern: pat}, nil
+	}
+	return &imapwire.List{Reference: ref, Patterns: []string{pat}}, nil
 }
 
 // newSessionID is Cyrus's session_new_id: <prefix>-<time>-<pid>-<n>-<random>,

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"github.com/emersion/go-imap/v2"
 	"sort"
 	"strconv"
 	"strings"
@@ -516,13 +517,10 @@ func (s *Session) cmdSort(tag string, uid bool, a *imapwire.Sort) {
 	mds := s.loadMsgData(seqs, a.Criteria, false)
 	sort.SliceStable(mds, func(i, j int) bool { return compareMsg(mds[i], mds[j], a.Criteria) < 0 })
 	modseq := uint64(0)
-	needModSeq := usesModSeq(a.Program)
-	for _, k := range a.Criteria {
-		if k.Key == "modseq" {
-			needModSeq = true
-		}
-	}
-	if needModSeq {
+	// Cyrus needs_modseq: only a MODSEQ search key (not the MODSEQ sort
+	// criterion) adds "(MODSEQ n)"
+	if usesModSeq(a.Program) {
+		modseq = 1
 		for _, md := range mds {
 			if md.modseq > modseq {
 				modseq = md.modseq
@@ -545,8 +543,9 @@ func (s *Session) cmdSort(tag string, uid bool, a *imapwire.Sort) {
 	s.okText(tag, fmt.Sprintf("Completed (%d msgs in %.3f secs)", len(mds), time.Since(start).Seconds()))
 }
 
-// writeSortESearch is ESORT (RFC 5267): MIN and MAX are the first and
-// last of the sorted order, ALL keeps the order.
+// writeSortESearch is ESORT (RFC 5267) as Cyrus answers it: MIN and MAX
+// are the smallest and largest numbers, ALL keeps the sorted order with
+// ascending runs joined into ranges ("4:5,2:3,1,6").
 func (s *Session) writeSortESearch(tag string, uid bool, ret *imapwire.SearchReturn, mds []*msgData, modseq uint64) {
 	d := &imapwire.ESearchData{Tag: tag, UID: uid}
 	num := func(md *msgData) uint32 {
@@ -561,21 +560,33 @@ func (s *Session) writeSortESearch(tag string, uid bool, ret *imapwire.SearchRet
 	}
 	all := ret.ReturnAll || (!ret.ReturnMin && !ret.ReturnMax && !ret.ReturnCount && !ret.Relevancy)
 	if len(mds) > 0 {
+		lo, hi := num(mds[0]), num(mds[0])
+		for _, md := range mds {
+			lo, hi = min(lo, num(md)), max(hi, num(md))
+		}
 		if ret.ReturnMin {
-			d.Min = num(mds[0])
+			d.Min = lo
 		}
 		if ret.ReturnMax {
-			d.Max = num(mds[len(mds)-1])
+			d.Max = hi
 		}
 		if all {
-			var set []uint32
-			for _, md := range mds {
-				set = append(set, num(md))
+			var seqs imap.SeqSet
+			var uids imap.UIDSet
+			for i := 0; i < len(mds); {
+				j := i + 1
+				for j < len(mds) && num(mds[j]) == num(mds[j-1])+1 {
+					j++
+				}
+				a, b := num(mds[i]), num(mds[j-1])
+				seqs = append(seqs, imap.SeqRange{Start: a, Stop: b})
+				uids = append(uids, imap.UIDRange{Start: imap.UID(a), Stop: imap.UID(b)})
+				i = j
 			}
 			if uid {
-				d.All = uidSetOf(sortedUnique(set))
+				d.All = uids
 			} else {
-				d.All = numSetOf(set, false)
+				d.All = seqs
 			}
 		}
 		d.ModSeq = modseq

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/emersion/go-imap/v2"
@@ -109,10 +110,29 @@ func (s *Session) storeFlags(seqs []uint32, op imap.StoreFlagsOp, silent, seenFl
 	if err != nil {
 		return nil, err
 	}
-	user, err := tx.UserFlagBits(names, mailbox.FlagCreateClient)
-	if err != nil {
-		tx.Abort()
-		return nil, err
+	// Cyrus index_store: flags are looked up (-FLAGS) or created one by
+	// one; when the slots run out, the ones created so far stay.
+	create := mailbox.FlagCreateClient
+	if op == imap.StoreFlagsDel {
+		create = mailbox.FlagLookup
+	}
+	var user [4]uint32
+	for _, n := range names {
+		slot, err := tx.UserFlag(n, create)
+		if err != nil {
+			if create == mailbox.FlagLookup && errors.Is(err, mailbox.ErrNotFound) {
+				continue
+			}
+			if errors.Is(err, mailbox.ErrUserFlagsExhausted) {
+				tx.Commit()
+				s.refresh()
+				s.checkFlagNames(true)
+			} else {
+				tx.Abort()
+			}
+			return nil, err
+		}
+		user[slot/32] |= 1 << (slot % 32)
 	}
 	var modified []uint32
 	type done struct {

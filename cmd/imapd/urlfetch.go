@@ -34,6 +34,9 @@ func parseIMAPURL(s string) (u imapURL, ok bool) {
 			return u, false
 		}
 		rest = rest[i:]
+	} else if !strings.HasPrefix(rest, "/") {
+		// Cyrus imapurl_fromURL: a relative URL's leading '/' is optional
+		rest = "/" + rest
 	}
 	parts := strings.Split(rest, "/")
 	for i, p := range parts {
