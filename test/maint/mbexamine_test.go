@@ -1,0 +1,35 @@
+package maint
+
+import "testing"
+
+// TestMbexamine: the dumps are Cyrus's, byte for byte, on the same spool.
+func TestMbexamine(t *testing.T) {
+	f := getFixture(t)
+	in := f.take(t)
+	byName := map[string]damage{}
+	for _, d := range catalogue {
+		byName[d.name] = d
+	}
+	for _, dmg := range []string{"", "message-file-missing", "orphan-file-in-uid-gap", "record-wrong-size"} {
+		if dmg == "" {
+			in.restore(t)
+		} else {
+			in.inject(t, byName[dmg])
+		}
+		for _, args := range [][]string{
+			{"user.alice"}, {"-u", "4", "user.alice"}, {"-s", "1", "user.alice"}, {"-s", "2", "user.alice"},
+			{"-u", "77", "user.alice"}, {"-q", "user.alice"}, {"-c", "user.alice"}, {"user.alice.*"}, {"-q"},
+			{"-u", "1", "-s", "1", "x"},
+		} {
+			gout, gerr, gcode := in.gyrus(t, "mbexamine", args...)
+			cout, cerr, ccode := in.cyrus(t, "mbexamine", args...)
+			if len(args) == 1 && args[0] == "-q" {
+				// every mailbox: Gyrus lists DELETED.* first, Cyrus last
+				gout, cout = sortLines(gout), sortLines(cout)
+			}
+			if gout != cout || gcode != ccode {
+				t.Errorf("%s: mbexamine %v\ngyrus (exit %d):\n%s%s\ncyrus (exit %d):\n%s%s", dmg, args, gcode, gout, gerr, ccode, cout, cerr)
+			}
+		}
+	}
+}
