@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/hex"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 
 	"gyrus/lib/charset"
@@ -15,20 +13,24 @@ import (
 )
 
 // msg is one message being evaluated: what has been read of it so far.
-// Nothing is read before a key needs it.
+// Nothing is read before a key needs it. One msg is reused for every
+// message of a search (reset).
 type msg struct {
 	s     *searcher
 	seq   uint32
 	rec   index.Record
-	cache *index.CacheEntry
-	// cacheErr: the cache entry could not be read (keys needing it fail)
-	cacheErr bool
-	file     *os.File
-	fileErr  bool
-	tree     *message.SectionTree
-	treeErr  bool
-	hdr      []byte // top-level header block (raw), read on demand
-	hdrDone  bool
+	cache index.CacheEntry
+	// cacheDone: cache was read; cacheErr: it could not be (keys
+	// needing it fail)
+	cacheDone bool
+	cacheErr  bool
+	file      msgFile
+	fileDone  bool
+	fileErr   bool
+	tree      *message.SectionTree
+	treeErr   bool
+	hdr       []byte // top-level header block (raw), read on demand
+	hdrDone   bool
 }
 
 type searcher struct {
@@ -36,25 +38,33 @@ type searcher struct {
 	opt   *Options
 	flags charset.Flags
 	root  *node
+	rd    *reader
+}
+
+// reset makes m the message seq with record rec, nothing read yet.
+func (m *msg) reset(seq uint32, rec *index.Record) {
+	s := m.s
+	*m = msg{s: s, seq: seq, rec: *rec, file: msgFile{fd: -1}}
 }
 
 func (m *msg) close() {
-	if m.file != nil {
-		m.file.Close()
-		m.file = nil
-	}
+	m.file.close()
 }
 
 func (m *msg) cacheEntry() *index.CacheEntry {
-	if m.cache == nil && !m.cacheErr {
-		ce, err := m.s.src.Cache(m.seq)
+	if !m.cacheDone {
+		m.cacheDone = true
+		ce, err := m.s.rd.cache(m.seq, &m.rec)
 		if err != nil {
 			m.cacheErr = true
 			return nil
 		}
-		m.cache = &ce
+		m.cache = ce
 	}
-	return m.cache
+	if m.cacheErr {
+		return nil
+	}
+	return &m.cache
 }
 
 func (m *msg) item(n int) []byte {
@@ -65,16 +75,18 @@ func (m *msg) item(n int) []byte {
 	return ce.Item(n)
 }
 
-func (m *msg) open() *os.File {
-	if m.file == nil && !m.fileErr {
-		f, err := m.s.src.OpenMessage(m.seq)
+// open reads or opens the message file; false if it cannot be.
+func (m *msg) open() bool {
+	if !m.fileDone {
+		m.fileDone = true
+		f, err := m.s.rd.open(m.seq, m.rec.Size)
 		if err != nil {
 			m.fileErr = true
-			return nil
+			return false
 		}
 		m.file = f
 	}
-	return m.file
+	return !m.fileErr
 }
 
 func (m *msg) sections() *message.SectionTree {
@@ -96,16 +108,10 @@ func (m *msg) sections() *message.SectionTree {
 
 // readAt reads n bytes at off of the message file (nil on error).
 func (m *msg) readAt(off, n uint32) []byte {
-	f := m.open()
-	if f == nil {
+	if !m.open() {
 		return nil
 	}
-	b := make([]byte, n)
-	k, err := f.ReadAt(b, int64(off))
-	if err != nil && err != io.EOF {
-		return nil
-	}
-	return b[:k]
+	return m.file.readAt(off, n)
 }
 
 // header returns the top-level header block from the message file.
@@ -368,7 +374,7 @@ func matchTypes(p *charset.Pattern, part *message.Part, flags charset.Flags) boo
 // parts are entered.
 func (s *searcher) text(n *node, m *msg) bool {
 	t := m.sections()
-	if t == nil || m.open() == nil {
+	if t == nil || !m.open() {
 		return false
 	}
 	skip := n.skip
@@ -385,7 +391,7 @@ func (s *searcher) text(n *node, m *msg) bool {
 			}
 		}
 		if strings.EqualFold(p.Type, "TEXT") {
-			r := io.NewSectionReader(m.file, int64(p.ContentOffset), int64(p.ContentSize))
+			r := m.file.section(p.ContentOffset, p.ContentSize)
 			if ok, _ := charset.SearchBody(n.pat, r, p.Charset, p.Encoding, s.flags); ok {
 				return true
 			}

@@ -32,9 +32,10 @@ func Search(src Source, program *imapwire.SearchKey, charsetName string, opt *Op
 	if err != nil {
 		return nil, err
 	}
-	s := &searcher{src: src, opt: opt, flags: c.flags, root: root}
+	s := &searcher{src: src, opt: opt, flags: c.flags, root: root, rd: newReader(src)}
 	res := &Result{UsesModSeq: c.usesMod}
 	n := src.Len()
+	m := &msg{s: s}
 	for seq := uint32(1); seq <= n; seq++ {
 		rec, err := src.Record(seq)
 		if err != nil {
@@ -43,7 +44,7 @@ func Search(src Source, program *imapwire.SearchKey, charsetName string, opt *Op
 		if rec.Expunged() {
 			continue // expunged by another session, not yet reported
 		}
-		m := &msg{s: s, seq: seq, rec: rec}
+		m.reset(seq, &rec)
 		ok := s.eval(root, m)
 		m.close()
 		if ok {
