@@ -238,7 +238,7 @@ var Options = []Option{
 		Doc: "Search tier new messages are indexed into (needs a matching searchpartition)."},
 	{Key: "defaultserver", Type: String, Modified: "2.3.17",
 		Doc: "Backend for new mailboxes (proxy)."},
-	{Key: "deletedprefix", Type: String, Default: "DELETED", Modified: "2.3.17",
+	{Key: "deletedprefix", Type: String, Default: "DELETED", Modified: "2.3.17", Implemented: true,
 		Doc: "Top-level hierarchy that holds delayed-deleted mailboxes (DELETED.<name>.<hex-time>)."},
 	{Key: "delete_mode", Type: Enum, Default: "delayed", Values: []string{"immediate", "delayed"}, Modified: "2.5.0", Implemented: true,
 		Doc: "delayed (default): DELETE renames into deletedprefix hierarchy for later cyr_expire -D; immediate: remove at once."},
