@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"os"
 	"strconv"
 
 	"github.com/emersion/go-imap/v2"
@@ -99,9 +100,14 @@ func (s *Session) copyMessages(uid, move bool, set imap.NumSet, dest *mboxlist.E
 	}
 	var srcs []src
 	for _, q := range seqs {
+		// a message another session expunged is still copied while the
+		// client has not been told and its file is there (Cyrus
+		// index_copy works on the session's map)
 		m := sel.view.Msg(q)
 		if m.Expunged() {
-			continue
+			if _, err := os.Stat(msgPath(sel.mb, m.UID)); err != nil {
+				continue
+			}
 		}
 		rec, err := sel.view.Record(q)
 		if err != nil {
@@ -139,7 +145,7 @@ func (s *Session) copyMessages(uid, move bool, set imap.NumSet, dest *mboxlist.E
 	internalSeen := tx.Header().Options&index.OptSharedSeen != 0 || owner == s.userid
 	sameRoot := sel.mb.QuotaRoot() == dmb.QuotaRoot()
 	srcFlags := sel.mb.UserFlags()
-	var newUIDs, oldUIDs, seenUIDs []uint32
+	var newUIDs, oldUIDs, seenUIDs, goneUIDs []uint32
 	for _, sm := range srcs {
 		sys := sm.rec.SystemFlags & index.SystemFlagsMask &^ index.FlagSeen
 		var user [4]uint32
@@ -192,9 +198,23 @@ func (s *Session) copyMessages(uid, move bool, set imap.NumSet, dest *mboxlist.E
 		}
 		oldUIDs = append(oldUIDs, sm.rec.UID)
 		newUIDs = append(newUIDs, nr.UID)
+		if sm.rec.Expunged() {
+			goneUIDs = append(goneUIDs, nr.UID)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return "", err
+	}
+	if len(goneUIDs) > 0 {
+		// Cyrus copies the record as it is: the copy of a message that
+		// was expunged is expunged too
+		if tx, err := dmb.Begin(); err == nil {
+			if _, err := tx.ExpungeUIDs(goneUIDs); err != nil {
+				tx.Abort()
+			} else {
+				tx.Commit()
+			}
+		}
 	}
 	validity := dmb.Header().UIDValidity
 	if len(seenUIDs) > 0 {
