@@ -215,7 +215,15 @@ func (r *Reconstructor) fixEntry(b *box) error {
 		return err
 	}
 	dirty := false
-	if b.mh.UniqueID != byName.UniqueID {
+	switch {
+	case b.mh.UniqueID == byName.UniqueID:
+	case !b.loc.Legacy:
+		// the mailbox was found by the uniqueid of mailboxes.db: its
+		// directory proves that id, the header is what is wrong
+		r.printf("Wrong uniqueid in cyrus.header, fixing %s (%s -> %s)\n", name, b.mh.UniqueID, byName.UniqueID)
+		b.mh.UniqueID = byName.UniqueID
+		b.mhDirty = true
+	default:
 		r.printf("Wrong uniqueid in mbentry, fixing %s (%s -> %s)\n", name, byName.UniqueID, b.mh.UniqueID)
 		byName.UniqueID = b.mh.UniqueID
 		dirty = true

@@ -199,6 +199,9 @@ var catalogue = []damage{
 		setHeader(t, d, func(mh *index.MailboxHeader) { mh.ACL = "alice\tlrs\tanyone\tlr\t" })
 	}, cyrusLoops: true,
 		differs: "Gyrus copies the header's ACL into mailboxes.db (Cyrus's documented rule) and says so; Cyrus 3.6.1 only prints that it should"},
+	{name: "header-uniqueid-mismatch", apply: func(t *testing.T, d *dctx) {
+		setHeader(t, d, func(mh *index.MailboxHeader) { mh.UniqueID = "zzzzzzzzzzzzzzzzzzzzzzzz" })
+	}, differs: "Gyrus puts the uniqueid its directory proves back into cyrus.header; Cyrus 3.6.1 compares mailboxes.db with itself and never notices"},
 	{name: "uidvalidity-mismatch", apply: func(t *testing.T, d *dctx) {
 		d.e.UIDValidity += 17
 		putEntry(t, d)
@@ -305,6 +308,12 @@ func testDamage(t *testing.T, f *inst, dm damage, pristine map[string]boxState) 
 	}
 	gs := f.state(t, name)
 	checkPreserved(t, dm, pristine[name], gs)
+	// and real Cyrus finds nothing to repair in what Gyrus wrote
+	if !dm.noOracle {
+		if out, errs, _ := f.cyrus(t, "reconstruct", "-n", "-G", name); out != f.External(name)+"\n" {
+			t.Errorf("Cyrus's reconstruct -n -G on Gyrus's repair:\n%s%s", out, errs)
+		}
+	}
 
 	if dm.noOracle {
 		t.Logf("not compared with Cyrus: %s", dm.differs)
