@@ -1,5 +1,7 @@
 package charset
 
+import "slices"
+
 // canon is the stage after a charset decoder: uni2searchform, or with
 // KeepCase uni2html (white space rules only), followed by uni2utf8. Its
 // output is appended to out.
@@ -82,4 +84,39 @@ func (c *canon) put(r rune) {
 			c.out = appendRune(c.out, m)
 		}
 	}
+}
+
+// putASCII sends bytes below 0x80 through the stage, each its own code
+// point: the same as put for each, a table lookup per byte instead of
+// the Unicode path.
+func (c *canon) putASCII(p []byte) {
+	if c.flags&KeepCase != 0 || !fastPaths {
+		for _, b := range p {
+			c.put(rune(b))
+		}
+		return
+	}
+	skip, merge := c.flags&SkipSpace != 0, c.flags&MergeSpace != 0
+	seen := c.seenSpace
+	n := len(c.out)
+	out := slices.Grow(c.out, len(p))[:n+len(p)]
+	for _, b := range p {
+		f := asciiForm[b&0x7f]
+		switch f {
+		case ' ':
+			if skip || (merge && seen) {
+				continue
+			}
+			if merge {
+				seen = true
+			}
+		case 0:
+			continue // NUL: no search form, the space run goes on
+		default:
+			seen = false
+		}
+		out[n] = f
+		n++
+	}
+	c.out, c.seenSpace = out[:n], seen
 }

@@ -1,6 +1,9 @@
 package charset
 
 import (
+	"encoding/binary"
+	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"gyrus/lib/message"
@@ -13,6 +16,30 @@ import (
 // runeSink receives code points from a decoder.
 type runeSink interface {
 	put(r rune)
+	// putASCII receives a run of bytes below 0x80, each a code point.
+	putASCII(p []byte)
+}
+
+// fastPaths lets decoders hand runs of ASCII to putASCII and decode
+// single-byte charsets by table. Tests turn it off to check that the
+// answers are those of the code-point-at-a-time path.
+var fastPaths = true
+
+// asciiRun is the length of the run of bytes below 0x80 at the start of
+// p.
+func asciiRun(p []byte) int {
+	i := 0
+	for ; i+8 <= len(p); i += 8 {
+		if binary.LittleEndian.Uint64(p[i:])&0x8080808080808080 != 0 {
+			break
+		}
+	}
+	for ; i < len(p); i++ {
+		if p[i] >= 0x80 {
+			break
+		}
+	}
+	return i
 }
 
 type runeDecoder interface {
@@ -27,48 +54,127 @@ type runeDecoder interface {
 // decoderFor returns the decoder of a charset looked up by name, nil if
 // Cyrus does not know it.
 func decoderFor(name string) runeDecoder {
-	d := message.LookupCharset(name)
-	if d == nil {
+	cs := lookup(name)
+	if cs == nil {
 		return nil
 	}
-	return decoderOf(d)
+	return cs.decoder()
 }
 
-func decoderOf(d *message.CharsetDecoder) runeDecoder {
-	switch {
-	case d.IsUTF8():
+// csInfo is what a charset name resolves to (charset_lookupname), kept
+// so that the name is looked up once, not per body part or encoded word.
+type csInfo struct {
+	name  string
+	canon string
+	kind  uint8
+	// tab is the byte table of a single-byte ICU charset; asciiSame:
+	// it maps every byte below 0x80 to itself.
+	tab       *[256]uint16
+	asciiSame bool
+}
+
+const (
+	csASCII uint8 = iota
+	csUTF8
+	csICU
+)
+
+var (
+	csCache sync.Map // name → *csInfo, or csUnknown
+	csCount atomic.Int32
+)
+
+// csCacheMax bounds the cache: charset names come from messages.
+const csCacheMax = 512
+
+var csUnknown = &csInfo{canon: "unknown"}
+
+// lookup resolves a charset name; nil if Cyrus does not know it.
+func lookup(name string) *csInfo {
+	if v, ok := csCache.Load(name); ok {
+		if v == csUnknown {
+			return nil
+		}
+		return v.(*csInfo)
+	}
+	d := message.LookupCharset(name)
+	info := csUnknown
+	if d != nil {
+		info = &csInfo{name: name, canon: d.CanonName(), kind: csICU}
+		switch {
+		case d.IsUTF8():
+			info.kind = csUTF8
+		case !d.IsICU():
+			info.kind = csASCII
+		default:
+			if info.tab = d.SingleByteTable(); info.tab != nil {
+				info.asciiSame = true
+				for b := 0; b < 0x80; b++ {
+					if info.tab[b] != uint16(b) {
+						info.asciiSame = false
+					}
+				}
+			}
+		}
+	}
+	if csCount.Load() < csCacheMax {
+		if _, loaded := csCache.LoadOrStore(name, info); !loaded {
+			csCount.Add(1)
+		}
+	}
+	if info == csUnknown {
+		return nil
+	}
+	return info
+}
+
+// decoder returns a new decoder for the charset.
+func (cs *csInfo) decoder() runeDecoder {
+	switch cs.kind {
+	case csUTF8:
 		return &utf8Decoder{}
-	case !d.IsICU():
+	case csASCII:
 		return asciiDecoder{}
 	}
-	return &icuDecoder{d: d}
+	if cs.tab != nil && fastPaths {
+		return &icuDecoder{tab: cs.tab, asciiSame: cs.asciiSame}
+	}
+	return &icuDecoder{d: message.LookupCharset(cs.name)}
 }
 
 // Known reports whether Cyrus 3.6.1 knows a charset name
 // (charset_lookupname), which is what SEARCH CHARSET accepts.
 func Known(name string) bool {
-	return message.LookupCharset(name) != nil
+	return lookup(name) != nil
 }
 
 // CanonName is the name Cyrus compares charsets by ("unknown" for an
 // unknown one).
 func CanonName(name string) string {
-	d := message.LookupCharset(name)
-	if d == nil {
+	cs := lookup(name)
+	if cs == nil {
 		return "unknown"
 	}
-	return d.CanonName()
+	return cs.canon
 }
 
 type asciiDecoder struct{}
 
 func (asciiDecoder) write(p []byte, s runeSink) {
-	for _, b := range p {
-		if b >= 0x80 {
+	for len(p) > 0 {
+		if fastPaths {
+			if n := asciiRun(p); n > 0 {
+				s.putASCII(p[:n])
+				p = p[n:]
+				continue
+			}
+		}
+		if p[0] >= 0x80 {
 			s.put(replacementChar)
 		} else {
-			s.put(rune(b))
+			s.put(rune(p[0]))
 		}
+		p = p[1:]
 	}
 }
 func (asciiDecoder) flush(runeSink)         {}
@@ -84,7 +190,16 @@ type utf8Decoder struct {
 }
 
 func (u *utf8Decoder) write(p []byte, s runeSink) {
-	for _, c := range p {
+	for i := 0; i < len(p); {
+		if u.left == 0 && fastPaths {
+			if n := asciiRun(p[i:]); n > 0 {
+				s.putASCII(p[i : i+n])
+				i += n
+				continue
+			}
+		}
+		c := p[i]
+		i++
 		if c < 0x80 && u.left == 0 {
 			s.put(rune(c))
 			continue
@@ -147,18 +262,28 @@ func (u *utf8Decoder) replacement(s runeSink) {
 }
 func (u *utf8Decoder) reset() { u.left, u.cp = 0, 0 }
 
-// icuDecoder wraps a lib/message decoder, which writes valid UTF-8.
+// icuDecoder wraps a lib/message decoder, which writes valid UTF-8; or,
+// for a single-byte charset, decodes by its table (d nil): the same code
+// points without a call per byte.
 type icuDecoder struct {
-	d   *message.CharsetDecoder
-	out []byte
+	d         *message.CharsetDecoder
+	tab       *[256]uint16
+	asciiSame bool
+	out       []byte
 }
 
 func (d *icuDecoder) drain(s runeSink) {
 	b := d.out
 	for len(b) > 0 {
 		if b[0] < 0x80 {
-			s.put(rune(b[0]))
-			b = b[1:]
+			n := 1
+			if fastPaths {
+				n = asciiRun(b)
+				s.putASCII(b[:n])
+			} else {
+				s.put(rune(b[0]))
+			}
+			b = b[n:]
 			continue
 		}
 		r, n := utf8.DecodeRune(b)
@@ -169,6 +294,10 @@ func (d *icuDecoder) drain(s runeSink) {
 }
 
 func (d *icuDecoder) write(p []byte, s runeSink) {
+	if d.tab != nil {
+		d.writeTable(p, s)
+		return
+	}
 	for _, c := range p {
 		d.out = d.d.Put(d.out, c)
 	}
@@ -177,18 +306,54 @@ func (d *icuDecoder) write(p []byte, s runeSink) {
 	}
 }
 
+// writeTable is write for a single-byte charset: each byte is the code
+// point of its table entry (a surrogate, which uni2utf8 cannot write, is
+// U+FFFD).
+func (d *icuDecoder) writeTable(p []byte, s runeSink) {
+	for i := 0; i < len(p); {
+		n := 0
+		if d.asciiSame {
+			n = asciiRun(p[i:])
+		} else {
+			for i+n < len(p) && p[i+n] < 0x80 && d.tab[p[i+n]] == uint16(p[i+n]) {
+				n++
+			}
+		}
+		if n > 0 {
+			s.putASCII(p[i : i+n])
+			i += n
+			continue
+		}
+		r := rune(d.tab[p[i]])
+		if r >= 0xd800 && r <= 0xdfff {
+			r = replacementChar
+		}
+		s.put(r)
+		i++
+	}
+}
+
 func (d *icuDecoder) flush(s runeSink) {
+	if d.tab != nil {
+		return // a table keeps nothing back
+	}
 	d.out = d.d.Flush(d.out)
 	d.drain(s)
 }
 
 func (d *icuDecoder) replacement(s runeSink) {
+	if d.tab != nil {
+		s.put(replacementChar)
+		return
+	}
 	d.out = d.d.Replacement(d.out)
 	d.drain(s)
 }
 
 func (d *icuDecoder) reset() {
-	d.d.Reset()
+	if d.d != nil {
+		d.d.Reset()
+	}
 	d.out = d.out[:0]
 }
 

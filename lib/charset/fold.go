@@ -32,6 +32,9 @@ var (
 	foldPool  []rune
 	// asciiFold is the search form of each ASCII character (all single).
 	asciiFold [128]rune
+	// asciiForm is asciiFold as bytes for the ASCII fast path (0 for NUL,
+	// which has no search form).
+	asciiForm [128]byte
 )
 
 func init() {
@@ -63,6 +66,15 @@ func init() {
 		for _, c := range seq {
 			foldPool = append(foldPool, rune(c))
 		}
+	}
+	for i, r := range asciiFold {
+		if r <= 0 || r >= 0x80 {
+			if i == 0 {
+				continue
+			}
+			panic("charset: search form of an ASCII character is not ASCII")
+		}
+		asciiForm[i] = byte(r)
 	}
 }
 

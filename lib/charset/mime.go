@@ -1,6 +1,5 @@
 package charset
 
-import "gyrus/lib/message"
 
 // RFC 2047 decoding of header text as Cyrus 3.6.1 does it for search
 // (lib/charset.c mimeheader_cat, behind charset_search_mimeheader and
@@ -164,19 +163,19 @@ func mimeHeader(s []byte, flags Flags, sink runeSink) {
 			encoding = EncodingQP
 		}
 		text := s[enc+3 : end]
-		cs := message.LookupCharset(name)
+		cs := lookup(name)
 		switch {
 		case cs == nil:
 			input.replacement(sink)
 			switchTo(newDefault())
 			resetPipeline()
-		case cs.CanonName() == lastCanon && encoding == lastEnc:
+		case cs.canon == lastCanon && encoding == lastEnc:
 			tmp = extract.write(tmp[:0], text)
 			tmp = extract.flush(tmp)
 			input.write(tmp, sink)
 			input.flush(sink)
 		default:
-			switchTo(decoderOf(cs))
+			switchTo(cs.decoder())
 			resetPipeline()
 			if encoding == EncodingQP {
 				extract = &qpDecoder{header: true}
@@ -187,7 +186,7 @@ func mimeHeader(s []byte, flags Flags, sink runeSink) {
 			tmp = extract.flush(tmp)
 			input.write(tmp, sink)
 			input.flush(sink)
-			lastCanon, lastEnc = cs.CanonName(), encoding
+			lastCanon, lastEnc = cs.canon, encoding
 		}
 		sPos = end + 2
 		start = sPos

@@ -73,6 +73,12 @@ func newMatcher(p *Pattern, flags Flags) *matcher {
 	return &matcher{canon: canon{flags: flags &^ KeepCase}, pat: p.b}
 }
 
+// restart readies the matcher for new text, keeping its buffer.
+func (m *matcher) restart() {
+	m.canon = canon{flags: m.flags, out: m.out[:0]}
+	m.found = false
+}
+
 // check looks for the pattern in what was produced and keeps only the
 // tail that a later match could start in.
 func (m *matcher) check() bool {
@@ -95,22 +101,61 @@ func (m *matcher) check() bool {
 }
 
 func (m *matcher) put(r rune) {
+	if m.found {
+		return // the answer is known; the rest is not looked at
+	}
 	m.canon.put(r)
 	if len(m.out) >= 4096 {
 		m.check()
 	}
 }
 
+func (m *matcher) putASCII(p []byte) {
+	for len(p) > 0 && !m.found {
+		n := min(len(p), 4096)
+		m.canon.putASCII(p[:n])
+		p = p[n:]
+		if len(m.out) >= 4096 {
+			m.check()
+		}
+	}
+}
+
+// Searcher tests texts for one pattern again and again, keeping its
+// buffers from one text to the next (a search over many messages).
+// Its answers are those of SearchString, SearchHeader and SearchBody.
+// A Searcher is not safe for concurrent use.
+type Searcher struct {
+	m     matcher
+	flags Flags
+	buf   []byte // reads of a body
+	dec   []byte // transfer-decoded bytes
+	block []byte // an ICU block being filled
+	qp    qpDecoder
+	b64   b64Decoder
+	utf8  utf8Decoder
+}
+
+// NewSearcher returns a Searcher for p under flags.
+func NewSearcher(p *Pattern, flags Flags) *Searcher {
+	return &Searcher{m: matcher{canon: canon{flags: flags &^ KeepCase}, pat: p.b}, flags: flags}
+}
+
 // SearchString is charset_searchstring(): whether the UTF-8 text s,
 // in search form, contains the pattern. An empty pattern matches.
 func SearchString(p *Pattern, s []byte, flags Flags) bool {
-	if len(p.b) == 0 {
+	return NewSearcher(p, flags).String(s)
+}
+
+// String is SearchString.
+func (se *Searcher) String(s []byte) bool {
+	if len(se.m.pat) == 0 {
 		return true
 	}
-	m := newMatcher(p, flags)
-	var d utf8Decoder
-	d.write(s, m)
-	return m.check()
+	se.m.restart()
+	se.utf8.reset()
+	se.utf8.write(s, &se.m)
+	return se.m.check()
 }
 
 // SearchHeader is charset_search_mimeheader(): whether a raw header
@@ -118,9 +163,14 @@ func SearchString(p *Pattern, s []byte, flags Flags) bool {
 // in search form, contains the pattern. An empty pattern never matches
 // here.
 func SearchHeader(p *Pattern, raw []byte, flags Flags) bool {
-	m := newMatcher(p, flags)
-	mimeHeader(raw, flags, m)
-	return m.check()
+	return NewSearcher(p, flags).Header(raw)
+}
+
+// Header is SearchHeader.
+func (se *Searcher) Header(raw []byte) bool {
+	se.m.restart()
+	mimeHeader(raw, se.flags, &se.m)
+	return se.m.check()
 }
 
 // utf8Collector collects code points as UTF-8 the way a C string
@@ -142,10 +192,27 @@ func (u *utf8Collector) put(r rune) {
 	u.out = appendRune(u.out, r)
 }
 
+func (u *utf8Collector) putASCII(p []byte) {
+	if u.done {
+		return
+	}
+	if i := bytes.IndexByte(p, 0); i >= 0 {
+		p = p[:i]
+		u.done = true
+	}
+	u.out = append(u.out, p...)
+}
+
 // DecodeHeader is charset_parse_mimeheader(): header text RFC 2047
 // decoded to UTF-8, not in search form.
 func DecodeHeader(raw []byte, flags Flags) []byte {
-	var c utf8Collector
+	return AppendDecodedHeader(nil, raw, flags)
+}
+
+// AppendDecodedHeader is DecodeHeader appending to dst (nil when
+// nothing is appended to a nil dst).
+func AppendDecodedHeader(dst, raw []byte, flags Flags) []byte {
+	c := utf8Collector{out: dst}
 	mimeHeader(raw, flags, &c)
 	return c.out
 }
@@ -165,32 +232,55 @@ const icuBlock = 4096
 // us-ascii and utf-8, iso-8859-1 included) only whole blocks of 4096
 // decoded bytes are searched; the rest of the part is not.
 func SearchBody(p *Pattern, r io.Reader, charsetName string, encoding int, flags Flags) (bool, error) {
-	cs := decoderFor(charsetName)
-	if cs == nil {
+	return NewSearcher(p, flags).Body(r, charsetName, encoding)
+}
+
+// Body is SearchBody. A reader with a Bytes() []byte method (what is
+// left to read) is taken whole instead of read.
+func (se *Searcher) Body(r io.Reader, charsetName string, encoding int) (bool, error) {
+	info := lookup(charsetName)
+	if info == nil {
 		return false, nil
 	}
-	if len(p.b) == 0 {
+	if len(se.m.pat) == 0 {
 		return true, nil
 	}
 	var td transferDecoder
 	switch encoding {
 	case EncodingNone:
 	case EncodingQP:
-		td = &qpDecoder{}
+		se.qp.header, se.qp.n = false, 0
+		td = &se.qp
 	case EncodingBase64:
-		td = &b64Decoder{}
+		se.b64 = b64Decoder{}
+		td = &se.b64
 	default:
 		return false, nil
 	}
-	m := newMatcher(p, flags)
+	var cs runeDecoder
+	if info.kind == csUTF8 {
+		se.utf8.reset()
+		cs = &se.utf8
+	} else {
+		cs = info.decoder()
+	}
+	m := &se.m
+	m.restart()
 	icu, isICU := cs.(*icuDecoder)
-	var block []byte
+	block := se.block[:0]
 	feed := func(b []byte) {
 		if !isICU {
 			cs.write(b, m)
 			return
 		}
 		for len(b) > 0 {
+			if len(block) == 0 && len(b) >= icuBlock {
+				// a whole block in place
+				icu.write(b[:icuBlock], m)
+				icu.flush(m)
+				b = b[icuBlock:]
+				continue
+			}
 			n := icuBlock - len(block)
 			if n > len(b) {
 				n = len(b)
@@ -204,20 +294,28 @@ func SearchBody(p *Pattern, r io.Reader, charsetName string, encoding int, flags
 			}
 		}
 	}
-	buf := make([]byte, 32*1024)
-	var dec []byte
+	defer func() { se.block = block[:0] }()
+	chunk := func(b []byte) bool {
+		if td != nil {
+			se.dec = td.write(se.dec[:0], b)
+			feed(se.dec)
+		} else {
+			feed(b)
+		}
+		return m.check()
+	}
+	if bs, ok := r.(interface{ Bytes() []byte }); ok {
+		// the whole part at once: the same answer as read in chunks,
+		// as every stage keeps its state from one write to the next
+		return chunk(bs.Bytes()), nil
+	}
+	if se.buf == nil {
+		se.buf = make([]byte, 32*1024)
+	}
 	for {
-		n, err := r.Read(buf)
-		if n > 0 {
-			if td != nil {
-				dec = td.write(dec[:0], buf[:n])
-				feed(dec)
-			} else {
-				feed(buf[:n])
-			}
-			if m.check() {
-				return true, nil
-			}
+		n, err := r.Read(se.buf)
+		if n > 0 && chunk(se.buf[:n]) {
+			return true, nil
 		}
 		if err == io.EOF {
 			break
