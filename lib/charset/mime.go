@@ -1,6 +1,5 @@
 package charset
 
-
 // RFC 2047 decoding of header text as Cyrus 3.6.1 does it for search
 // (lib/charset.c mimeheader_cat, behind charset_search_mimeheader and
 // charset_parse_mimeheader):
