@@ -1,0 +1,117 @@
+package maint
+
+import (
+	"fmt"
+	"os/exec"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"gyrus/lib/mailbox/index"
+)
+
+// TestRepairServedByCyrus: mailboxes repaired by Gyrus's reconstruct are
+// served by the real Cyrus imapd: a FETCH shows every message with the
+// UID, flags and size that lib/mailbox reads.
+func TestRepairServedByCyrus(t *testing.T) {
+	f := getFixture(t)
+	in := &f.inst
+	in.restore(t)
+	env := in.env(t)
+	damages := map[string]func(d *dctx){
+		"user.alice":     func(d *dctx) { flip(t, d.path("cyrus.index"), int64(index.HeaderSize+1*index.RecordSize+50), 0x10) },
+		"user.alice.sub": func(d *dctx) { rm(t, d.path("cyrus.cache")) },
+		"user.bob":       func(d *dctx) { zero(t, d.path("cyrus.index"), 0, index.HeaderSize) },
+		"shared":         func(d *dctx) { rm(t, d.path("cyrus.header")) },
+	}
+	var names []string
+	for name, fn := range damages {
+		loc, e := in.location(t, env, name)
+		fn(&dctx{in: in, env: env, loc: loc, e: e, dir: loc.Dir, name: name})
+		names = append(names, name)
+	}
+	env.Close()
+	in.chown(t)
+	sort.Strings(names)
+	want := map[string]string{}
+	for _, name := range names {
+		if out, errs, code := in.gyrus(t, "reconstruct", name); code != 0 {
+			t.Fatalf("reconstruct %s: exit %d\n%s%s", name, code, out, errs)
+		}
+		s := in.state(t, name)
+		var lines []string
+		for _, m := range s.Msgs {
+			lines = append(lines, fmt.Sprintf("%d [%s] %d", m.UID, m.Flags, m.Size))
+		}
+		want[name] = strings.Join(lines, "\n")
+	}
+	if out, err := exec.Command(cyrusRef(), "start", f.dir, "--no-tls").CombinedOutput(); err != nil {
+		t.Fatalf("cyrus-ref start: %v\n%s", err, out)
+	}
+	defer exec.Command(cyrusRef(), "stop", f.dir).Run()
+	as := map[string][3]string{ // who looks, and under which name
+		"user.alice": {"alice", "alicepw", "INBOX"}, "user.alice.sub": {"alice", "alicepw", "INBOX.sub"},
+		"user.bob": {"bob", "bobpw", "INBOX"}, "shared": {"alice", "alicepw", "shared"},
+	}
+	uid := regexp.MustCompile(`UID (\d+)`)
+	flags := regexp.MustCompile(`FLAGS \(([^)]*)\)`)
+	size := regexp.MustCompile(`RFC822\.SIZE (\d+)`)
+	for _, name := range names {
+		who := as[name]
+		c, err := f.imap(who[0], who[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines, err := c.lines("EXAMINE "+who[2], "UID FETCH 1:* (UID FLAGS RFC822.SIZE)")
+		c.close()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var got []string
+		for _, l := range lines {
+			mu, mf, ms := uid.FindStringSubmatch(l), flags.FindStringSubmatch(l), size.FindStringSubmatch(l)
+			if !strings.Contains(l, " FETCH ") || mu == nil || mf == nil || ms == nil {
+				continue
+			}
+			var fl []string
+			for _, x := range strings.Fields(mf[1]) {
+				if x != `\Recent` {
+					fl = append(fl, x)
+				}
+			}
+			sort.Strings(fl)
+			got = append(got, fmt.Sprintf("%s [%s] %s", mu[1], strings.Join(fl, " "), ms[1]))
+		}
+		if g := strings.Join(got, "\n"); g != want[name] || g == "" {
+			t.Errorf("%s served by Cyrus:\n%s\nlib/mailbox reads:\n%s", name, g, want[name])
+		}
+	}
+}
+
+// lines runs commands and returns the untagged lines of the last one.
+func (ic *imapConn) lines(cmds ...string) ([]string, error) {
+	var out []string
+	for _, c := range cmds {
+		out = nil
+		ic.tag++
+		tag := fmt.Sprintf("t%d", ic.tag)
+		fmt.Fprintf(ic.c, "%s %s\r\n", tag, c)
+		for {
+			ic.c.SetReadDeadline(time.Now().Add(20 * time.Second))
+			line, err := ic.r.ReadString('\n')
+			if err != nil {
+				return nil, err
+			}
+			if strings.HasPrefix(line, tag+" ") {
+				if !strings.HasPrefix(line[len(tag)+1:], "OK") {
+					return nil, fmt.Errorf("%s: %s", c, line)
+				}
+				break
+			}
+			out = append(out, strings.TrimRight(line, "\r\n"))
+		}
+	}
+	return out, nil
+}
