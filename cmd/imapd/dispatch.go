@@ -129,6 +129,12 @@ func (s *Session) dispatch(cmd *imapwire.Command) {
 		s.cmdRename(t, cmd.Args.(*imapwire.Rename))
 	case "SUBSCRIBE", "UNSUBSCRIBE":
 		s.cmdSubscribe(t, cmd.Args.(*imapwire.Subscribe), cmd.Name == "SUBSCRIBE")
+	case "GENURLAUTH":
+		s.cmdGenURLAuth(t, cmd.Args.([]genURLAuthItem))
+	case "URLFETCH":
+		s.cmdURLFetch(t, cmd.Args.(*urlFetchArgs))
+	case "RESETKEY":
+		s.cmdResetKey(t, cmd.Args.(*resetKeyArgs))
 	case "RLIST":
 		s.cmdList(t, "LIST", cmd.Args.(*imapwire.List))
 	case "RLSUB":

@@ -63,7 +63,9 @@ type Session struct {
 
 	cmdName string // current command, for logs
 	gated   string // name of the command being read (Gate), "" before
-	closing bool   // LOGOUT or fatal error: leave the loop
+
+	mboxKeysGone bool // RESETKEY removed the mailbox key database
+	closing      bool // LOGOUT or fatal error: leave the loop
 }
 
 func newSession(srv *Server, conn net.Conn, ss *service.Session) *Session {
@@ -81,6 +83,9 @@ func newSession(srv *Server, conn net.Conn, ss *service.Session) *Session {
 	})
 	s.p.Register("RLIST", parseRList)
 	s.p.Register("RLSUB", parseRList)
+	s.p.Register("GENURLAUTH", parseGenURLAuth)
+	s.p.Register("URLFETCH", parseURLFetch)
+	s.p.Register("RESETKEY", parseResetKey)
 	return s
 }
 

@@ -8,6 +8,7 @@ import (
 	"gyrus/lib/acl"
 	"gyrus/lib/mailbox"
 	"gyrus/lib/mailbox/index"
+	"gyrus/lib/mboxlist"
 	"gyrus/lib/message"
 )
 
@@ -123,11 +124,28 @@ func (s *Session) urlFetch(raw string) ([]byte, error) {
 	case u.mailbox == "" && s.sel == nil:
 		return nil, bad("No mailbox is selected or specified")
 	}
+	var e *mboxlist.Entry
+	if u.mailbox != "" {
+		var err error
+		e, _, err = s.lookup(u.mailbox)
+		if err != nil {
+			_, text := s.errText(err)
+			return nil, bad(text)
+		}
+	}
+	return s.fetchURLPart(raw, e, true, u)
+}
+
+// fetchURLPart returns the bytes an IMAP URL names in mailbox e (nil:
+// the selected one), checking the read right when checkRights (URLAUTH
+// URLs carry their own authorization).
+func (s *Session) fetchURLPart(raw string, e *mboxlist.Entry, checkRights bool, u imapURL) ([]byte, error) {
+	bad := func(text string) error { return &catenateError{url: raw, text: text} }
 	var mb *mailbox.Mailbox
 	var view *mailbox.View
-	if u.mailbox != "" {
-		e, _, err := s.lookup(u.mailbox)
-		if err == nil {
+	if e != nil && (s.sel == nil || s.sel.gone || s.sel.name != e.Name) {
+		var err error
+		if checkRights {
 			r := s.entryRights(e)
 			if !r.Has(acl.Read) {
 				if s.isAdmin || r.Has(acl.Lookup) {
