@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"gyrus/lib/config"
 )
 
@@ -50,6 +52,9 @@ type Options struct {
 	Foreground bool      // also write every line to stderr
 	Socket     string    // syslog socket; "" means DefaultSocket
 	Stderr     io.Writer // stderr destination; nil means os.Stderr
+	// Orphans sends lines that found no syslog socket to Stderr even when
+	// it is not a terminal (tests); see wantsOrphans.
+	Orphans bool
 }
 
 // FromConfig returns the Options that imapd.conf asks for.
@@ -71,6 +76,7 @@ type logger struct {
 	debug    bool
 	chatty   bool
 	fg       bool
+	orphans  bool // no socket: write lines to stderr (a terminal or a caller's writer)
 	socket   string
 	stderr   io.Writer
 	conn     net.Conn
@@ -106,6 +112,7 @@ func newLogger(o Options) *logger {
 	if l.stderr == nil {
 		l.stderr = os.Stderr
 	}
+	l.orphans = o.Orphans || wantsOrphans(l.stderr)
 	prefix := o.Prefix
 	if env, ok := os.LookupEnv("CYRUS_SYSLOG_PREFIX"); ok {
 		prefix = env
@@ -274,7 +281,7 @@ func (l *logger) write(level Level, msg string) {
 	defer l.mu.Unlock()
 	now := l.now()
 	sent := l.sendLocked(level, now, msg)
-	if l.fg || !sent {
+	if l.fg || (!sent && l.orphans) {
 		fmt.Fprintf(l.stderr, "%s[%d]: %s\n", l.ident, l.pid, msg)
 	}
 	if l.file != nil {
@@ -317,4 +324,18 @@ func (l *logger) dialLocked(now time.Time) bool {
 	}
 	l.retry = now.Add(10 * time.Second)
 	return false
+}
+
+// wantsOrphans says whether lines that found no syslog socket should go to
+// w. glibc's syslog(3), which Cyrus uses, drops them silently; a tool run
+// by cron or a test (stderr a file or a pipe) must keep its stderr as
+// Cyrus's, so Gyrus drops them too, except where someone is watching: a
+// terminal.
+func wantsOrphans(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
 }
