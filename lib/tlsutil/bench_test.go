@@ -17,7 +17,7 @@ import (
 //	go test -run '^$' -bench Handshake ./lib/tlsutil
 func benchHandshakes(b *testing.B, version uint16, resume bool, kv ...string) {
 	log.Setup(log.Options{Ident: "tlsutil-bench", Socket: "/nonexistent/tlsutil-test-log", Stderr: io.Discard})
-	defer log.Setup(log.Options{Ident: "tlsutil-test", Socket: "/nonexistent/tlsutil-test-log", Stderr: logBuf, Debug: true, Orphans: true})
+	defer log.Setup(log.Options{Ident: "tlsutil-test", Socket: "/nonexistent/tlsutil-test-log", Stderr: logBuf, Debug: true})
 	e := newEnv(b)
 	s := e.server(b, "imap", Options{}, kv...)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -51,7 +51,7 @@ func TestMain(m *testing.M) {
 		childServer()
 		return
 	}
-	log.Setup(log.Options{Ident: "tlsutil-test", Socket: "/nonexistent/tlsutil-test-log", Stderr: logBuf, Debug: true, Orphans: true})
+	log.Setup(log.Options{Ident: "tlsutil-test", Socket: "/nonexistent/tlsutil-test-log", Stderr: logBuf, Debug: true})
 	os.Exit(m.Run())
 }
 

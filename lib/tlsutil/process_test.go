@@ -35,7 +35,7 @@ type childConf struct {
 // port, answers each connection with "resumed=<bool>\n", and exits when
 // its stdin closes.
 func childServer() {
-	log.Setup(log.Options{Ident: "tlsutil-child", Socket: "/nonexistent/tlsutil-test-log", Stderr: os.Stderr, Orphans: true})
+	log.Setup(log.Options{Ident: "tlsutil-child", Socket: "/nonexistent/tlsutil-test-log", Stderr: os.Stderr})
 	var cc childConf
 	data, err := os.ReadFile(os.Getenv(childConfEnv))
 	if err == nil {
