@@ -14,11 +14,8 @@
 // Where lines go:
 //   - the syslog socket (/dev/log), unless it does not exist or refuses
 //     the line;
-//   - stderr, as "ident[pid]: line", when running in the foreground, or
-//     when the socket is missing and stderr is a terminal (an admin typing
-//     a command in a container); otherwise a line without a socket is
-//     dropped, as glibc's syslog(3) drops it for Cyrus, so that a tool's
-//     stderr under cron or a test is the same as Cyrus's;
+//   - stderr, as "ident[pid]: line", when running in the foreground or when
+//     the socket is missing (containers, tests);
 //   - in addition, when $CASSANDANE_SYSLOG_FNAME
 //     names a file, every line is appended to it in syslog's text form
 //     ("Mon _2 15:04:05 host ident[pid]: line"), which the Cassandane test

@@ -12,8 +12,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"gyrus/lib/config"
 )
 
@@ -52,9 +50,6 @@ type Options struct {
 	Foreground bool      // also write every line to stderr
 	Socket     string    // syslog socket; "" means DefaultSocket
 	Stderr     io.Writer // stderr destination; nil means os.Stderr
-	// Orphans sends lines that found no syslog socket to Stderr even when
-	// it is not a terminal (tests); see wantsOrphans.
-	Orphans bool
 }
 
 // FromConfig returns the Options that imapd.conf asks for.
@@ -76,7 +71,6 @@ type logger struct {
 	debug    bool
 	chatty   bool
 	fg       bool
-	orphans  bool // no socket: write lines to stderr (a terminal or a caller's writer)
 	socket   string
 	stderr   io.Writer
 	conn     net.Conn
@@ -112,7 +106,6 @@ func newLogger(o Options) *logger {
 	if l.stderr == nil {
 		l.stderr = os.Stderr
 	}
-	l.orphans = o.Orphans || wantsOrphans(l.stderr)
 	prefix := o.Prefix
 	if env, ok := os.LookupEnv("CYRUS_SYSLOG_PREFIX"); ok {
 		prefix = env
@@ -281,7 +274,7 @@ func (l *logger) write(level Level, msg string) {
 	defer l.mu.Unlock()
 	now := l.now()
 	sent := l.sendLocked(level, now, msg)
-	if l.fg || (!sent && l.orphans) {
+	if l.fg || !sent {
 		fmt.Fprintf(l.stderr, "%s[%d]: %s\n", l.ident, l.pid, msg)
 	}
 	if l.file != nil {
@@ -324,18 +317,4 @@ func (l *logger) dialLocked(now time.Time) bool {
 	}
 	l.retry = now.Add(10 * time.Second)
 	return false
-}
-
-// wantsOrphans says whether lines that found no syslog socket should go to
-// w. glibc's syslog(3), which Cyrus uses, drops them silently; a tool run
-// by cron or a test (stderr a file or a pipe) must keep its stderr as
-// Cyrus's, so Gyrus drops them too, except where someone is watching: a
-// terminal.
-func wantsOrphans(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
-	return err == nil
 }

@@ -131,31 +131,11 @@ func TestStderrWithoutSocket(t *testing.T) {
 	reset(t)
 	var stderr bytes.Buffer
 	os.Unsetenv("CYRUS_SYSLOG_PREFIX")
-	Setup(Options{Ident: "quota", Socket: filepath.Join(t.TempDir(), "nosuch"), Stderr: &stderr, Orphans: true})
+	Setup(Options{Ident: "quota", Socket: filepath.Join(t.TempDir(), "nosuch"), Stderr: &stderr})
 	Warn("quota_fix", "root", "user.bob")
 	want := fmt.Sprintf("quota[%d]: quota_fix: root=user.bob\n", os.Getpid())
 	if stderr.String() != want {
 		t.Errorf("stderr %q, want %q", stderr.String(), want)
-	}
-}
-
-// Without a socket, a line written for nobody to read is dropped as glibc
-// drops it, so that stderr stays as Cyrus's.
-func TestNoSocketNoTerminalDrops(t *testing.T) {
-	reset(t)
-	var stderr bytes.Buffer
-	Setup(Options{Ident: "quota", Socket: filepath.Join(t.TempDir(), "nosuch"), Stderr: &stderr})
-	Warn("quota_fix", "root", "user.bob")
-	f, err := os.CreateTemp(t.TempDir(), "stderr")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	Setup(Options{Ident: "quota", Socket: filepath.Join(t.TempDir(), "nosuch"), Stderr: f})
-	Warn("quota_fix", "root", "user.bob")
-	st, _ := f.Stat()
-	if stderr.Len() != 0 || st.Size() != 0 {
-		t.Errorf("line without a socket reached a non-terminal stderr: %q, %d bytes", stderr.String(), st.Size())
 	}
 }
 
@@ -190,7 +170,7 @@ func TestChattyAndPrintf(t *testing.T) {
 	if stderr.Len() != 0 || ChattyEnabled() {
 		t.Errorf("chatty off must log nothing: %q", stderr.String())
 	}
-	Setup(Options{Ident: "imap", Chatty: true, Socket: "/nonexistent/log", Stderr: &stderr, Orphans: true})
+	Setup(Options{Ident: "imap", Chatty: true, Socket: "/nonexistent/log", Stderr: &stderr})
 	Chatty("command", "tag", "a1")
 	Printf(LevelErr, "IOERROR: opening %s: %s", "/x", "no such file")
 	out := stderr.String()
@@ -221,7 +201,7 @@ func TestConcurrent(t *testing.T) {
 	var sink bytes.Buffer
 	var mu sync.Mutex
 	w := writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return sink.Write(p) })
-	Setup(Options{Ident: "c", Socket: "/nonexistent/log", Stderr: w, Orphans: true})
+	Setup(Options{Ident: "c", Socket: "/nonexistent/log", Stderr: w})
 	const G, N = 20, 200
 	var wg sync.WaitGroup
 	for g := 0; g < G; g++ {
@@ -231,7 +211,7 @@ func TestConcurrent(t *testing.T) {
 			for i := 0; i < N; i++ {
 				Info("line", "g", g, "i", i, "pad", strings.Repeat("x", 50))
 				if g == 0 && i == N/2 {
-					Setup(Options{Ident: "c", Socket: "/nonexistent/log", Stderr: w, Orphans: true})
+					Setup(Options{Ident: "c", Socket: "/nonexistent/log", Stderr: w})
 				}
 			}
 		}(g)
