@@ -15,7 +15,9 @@
 //   - the syslog socket (/dev/log), unless it does not exist or refuses
 //     the line;
 //   - stderr, as "ident[pid]: line", when running in the foreground or when
-//     the socket is missing (containers, tests);
+//     the socket is missing (containers) and no $CASSANDANE_SYSLOG_FNAME
+//     file stands in for it (tests that compare a tool's stderr with
+//     Cyrus's set it, to /dev/null if they do not read it);
 //   - in addition, when $CASSANDANE_SYSLOG_FNAME
 //     names a file, every line is appended to it in syslog's text form
 //     ("Mon _2 15:04:05 host ident[pid]: line"), which the Cassandane test

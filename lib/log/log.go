@@ -274,7 +274,9 @@ func (l *logger) write(level Level, msg string) {
 	defer l.mu.Unlock()
 	now := l.now()
 	sent := l.sendLocked(level, now, msg)
-	if l.fg || !sent {
+	// The $CASSANDANE_SYSLOG_FNAME file stands in for the missing socket
+	// (Cassandane reads it as syslog): a line written there is logged.
+	if l.fg || (!sent && l.file == nil) {
 		fmt.Fprintf(l.stderr, "%s[%d]: %s\n", l.ident, l.pid, msg)
 	}
 	if l.file != nil {

@@ -139,6 +139,21 @@ func TestStderrWithoutSocket(t *testing.T) {
 	}
 }
 
+// A $CASSANDANE_SYSLOG_FNAME file stands in for a missing socket: the
+// line goes there and not to stderr.
+func TestCassandaneFileInsteadOfSocket(t *testing.T) {
+	reset(t)
+	var stderr bytes.Buffer
+	file := filepath.Join(t.TempDir(), "syslog")
+	t.Setenv("CASSANDANE_SYSLOG_FNAME", file)
+	Setup(Options{Ident: "quota", Socket: filepath.Join(t.TempDir(), "nosuch"), Stderr: &stderr})
+	Warn("quota_fix", "root", "user.bob")
+	data, _ := os.ReadFile(file)
+	if stderr.Len() != 0 || !strings.Contains(string(data), "quota_fix: root=user.bob") {
+		t.Errorf("stderr %q, file %q", stderr.String(), data)
+	}
+}
+
 func TestForegroundAndCassandaneFile(t *testing.T) {
 	reset(t)
 	d := newSyslogd(t)
@@ -201,7 +216,7 @@ func TestConcurrent(t *testing.T) {
 	var sink bytes.Buffer
 	var mu sync.Mutex
 	w := writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return sink.Write(p) })
-	Setup(Options{Ident: "c", Socket: "/nonexistent/log", Stderr: w})
+	Setup(Options{Ident: "c", Socket: "/nonexistent/log", Stderr: w, Foreground: true})
 	const G, N = 20, 200
 	var wg sync.WaitGroup
 	for g := 0; g < G; g++ {
@@ -211,7 +226,7 @@ func TestConcurrent(t *testing.T) {
 			for i := 0; i < N; i++ {
 				Info("line", "g", g, "i", i, "pad", strings.Repeat("x", 50))
 				if g == 0 && i == N/2 {
-					Setup(Options{Ident: "c", Socket: "/nonexistent/log", Stderr: w})
+					Setup(Options{Ident: "c", Socket: "/nonexistent/log", Stderr: w, Foreground: true})
 				}
 			}
 		}(g)
