@@ -7,7 +7,7 @@ var buildInfo = []section{
 	{"component", []item{
 		{"event_notification", false}, // RFC 5423 events through notifyd
 		{"gssapi", false},             // Kerberos SASL
-		{"autocreate", false},         // INBOX autocreation at login/delivery
+		{"autocreate", true},          // INBOX and autocreate_inbox_folders at first login (cmd/imapd/autocreate.go)
 		{"idled", false},              // IDLE helper daemon
 		{"httpd", false},              // CalDAV/CardDAV/JMAP server
 		{"kerberos_v4", false},        // never: Cyrus dropped it too
@@ -22,8 +22,8 @@ var buildInfo = []section{
 	}},
 	{"dependency", []item{
 		{"ldap", false},     // LDAP ptloader
-		{"openssl", false},  // TLS (Go's crypto/tls would stand in)
-		{"zlib", false},     // COMPRESS=DEFLATE
+		{"openssl", true},   // TLS: STARTTLS, imaps, pop3s, lmtp through crypto/tls (lib/tlsutil)
+		{"zlib", true},      // COMPRESS=DEFLATE (compress/flate)
 		{"jansson", false},  // JSON (JMAP, JSON dumps)
 		{"pcre", false},     // regular expressions (Sieve :regex)
 		{"clamav", false},   // cyr_virusscan
