@@ -354,19 +354,54 @@ func (n *Normalizer) idValues(s string) string {
 
 // capabilities removes the capabilities listed as deliberate differences.
 func (n *Normalizer) capabilities(s string) string {
-	if len(n.diffs.Capabilities) == 0 {
+	return dropCapabilities(s, n.diffs.Capabilities)
+}
+
+// dropCapabilities removes the words named in any of drop (upper case)
+// from the CAPABILITY lists of s (an untagged CAPABILITY response or a
+// [CAPABILITY ...] response code); everything else is left as it is.
+func dropCapabilities(s string, drop ...map[string]string) string {
+	empty := true
+	for _, d := range drop {
+		empty = empty && len(d) == 0
+	}
+	if empty {
 		return s
 	}
 	return replaceSub(reCapa, s, 2, func(list string) string {
 		f := strings.Fields(list)
 		out := f[:0]
+	next:
 		for _, c := range f {
-			if _, drop := n.diffs.Capabilities[strings.ToUpper(c)]; !drop {
-				out = append(out, c)
+			for _, d := range drop {
+				if _, ok := d[strings.ToUpper(c)]; ok {
+					continue next
+				}
 			}
+			out = append(out, c)
 		}
 		return strings.Join(out, " ")
 	})
+}
+
+// Expected returns the golden transcript as Gyrus is expected to answer
+// it: the capabilities listed as "capability" (both sides) or
+// "not-offered" (Cyrus only) are removed from its CAPABILITY lists. The
+// lines Gyrus sends are not touched by "not-offered", so Gyrus starting
+// to advertise such a capability shows as a difference.
+func (d *Differences) Expected(golden *Transcript) *Transcript {
+	out := &Transcript{Blocks: make([]Block, len(golden.Blocks))}
+	for i, bl := range golden.Blocks {
+		nb := Block{Line: bl.Line, Head: bl.Head, Lines: make([]string, len(bl.Lines))}
+		for j, l := range bl.Lines {
+			if strings.HasPrefix(l, "S") && strings.Contains(l, "CAPABILITY ") {
+				l = dropCapabilities(l, d.Capabilities, d.NotOffered)
+			}
+			nb.Lines[j] = l
+		}
+		out.Blocks[i] = nb
+	}
+	return out
 }
 
 // Expand replaces tokens in a client line by this run's real values.
@@ -389,15 +424,20 @@ type Differences struct {
 	// Capabilities maps an upper-case capability to the reason it is
 	// left out of both sides' lists.
 	Capabilities map[string]string
+	// NotOffered maps an upper-case capability that Cyrus advertises and
+	// Gyrus deliberately does not to the reason; it is removed from the
+	// expected (golden) lines only.
+	NotOffered map[string]string
 	// IDKeep are ID fields (lower case) whose values are compared; all
 	// others are hidden.
 	IDKeep map[string]string
 }
 
-// LoadDifferences reads differences.txt: lines "capability NAME -- reason"
-// or "id-compare FIELD -- reason"; '#' starts a comment line.
+// LoadDifferences reads differences.txt: lines "capability NAME -- reason",
+// "not-offered NAME -- reason" or "id-compare FIELD -- reason"; '#'
+// starts a comment line.
 func LoadDifferences(path string) (*Differences, error) {
-	d := &Differences{Capabilities: map[string]string{}, IDKeep: map[string]string{}}
+	d := &Differences{Capabilities: map[string]string{}, NotOffered: map[string]string{}, IDKeep: map[string]string{}}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -418,6 +458,8 @@ func LoadDifferences(path string) (*Differences, error) {
 		switch f[0] {
 		case "capability":
 			d.Capabilities[strings.ToUpper(f[1])] = reason
+		case "not-offered":
+			d.NotOffered[strings.ToUpper(f[1])] = reason
 		case "id-compare":
 			d.IDKeep[strings.ToLower(f[1])] = reason
 		default:

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -497,4 +498,50 @@ func FuzzNormalize(f *testing.F) {
 			t.Fatalf("%q -> %q: %v", s, out, err)
 		}
 	})
+}
+
+// TestDifferencesExpected: "not-offered" capabilities leave the golden
+// (Cyrus) lines only, exactly those words, in untagged CAPABILITY
+// responses and [CAPABILITY] codes; other lines and Gyrus's lines stay.
+func TestDifferencesExpected(t *testing.T) {
+	dir := t.TempDir()
+	p := dir + "/d.txt"
+	if err := os.WriteFile(p, []byte("# c\nnot-offered X-BAR -- not done\ncapability X-FOO -- both\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, err := LoadDifferences(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.NotOffered["X-BAR"] != "not done" || d.Capabilities["X-FOO"] != "both" {
+		t.Fatalf("loaded %+v", d)
+	}
+	golden := &Transcript{Blocks: []Block{{Head: "C1: a CAPABILITY", Lines: []string{
+		"S1: * CAPABILITY IMAP4rev1 X-BAR X-BARX X-FOO IDLE",
+		"S1: a OK [CAPABILITY IMAP4rev1 X-BAR IDLE] done X-BAR",
+		"S1: * 1 FETCH (FLAGS (X-BAR))",
+	}}}}
+	want := []string{
+		"S1: * CAPABILITY IMAP4rev1 X-BARX IDLE",
+		"S1: a OK [CAPABILITY IMAP4rev1 IDLE] done X-BAR",
+		"S1: * 1 FETCH (FLAGS (X-BAR))",
+	}
+	got := d.Expected(golden)
+	if !equalLines(got.Blocks[0].Lines, want) {
+		t.Errorf("Expected:\n got %q\nwant %q", got.Blocks[0].Lines, want)
+	}
+	if golden.Blocks[0].Lines[0] != "S1: * CAPABILITY IMAP4rev1 X-BAR X-BARX X-FOO IDLE" {
+		t.Errorf("golden changed in place: %q", golden.Blocks[0].Lines[0])
+	}
+	// Gyrus's side: the normalizer drops "capability" words only.
+	n := NewNormalizer(time.Now(), d)
+	if got := n.Text("* CAPABILITY IMAP4rev1 X-BAR X-FOO", false); got != "* CAPABILITY IMAP4rev1 X-BAR" {
+		t.Errorf("normalizer: %q", got)
+	}
+	if err := os.WriteFile(p, []byte("not-offered X-BAR\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadDifferences(p); err == nil {
+		t.Error("a line without a reason was accepted")
+	}
 }
