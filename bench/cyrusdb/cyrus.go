@@ -28,7 +28,8 @@ const realDBTool = "/usr/lib/cyrus/bin/cyr_dbtool"
 //
 // and checks that both tools show the same contents, also for the file
 // the other one wrote. Wall time and the child's CPU time (user+sys from
-// wait4) are printed for each.
+// wait4) are printed for each, and per key: keys/s of wall time and CPU
+// microseconds (every step touches n keys; show is a foreach of all).
 func raceCyrus(n int, gyrusTool string) error {
 	if gyrusTool == "" {
 		return errors.New("-cyrus needs -gyrus-tool (go build -o /tmp/gyrus-cyr_dbtool ./cmd/cyr_dbtool)")
@@ -87,7 +88,7 @@ func raceCyrus(n int, gyrusTool string) error {
 
 	tools := []struct{ name, bin string }{{"cyrus", realDBTool}, {"gyrus", gyrusTool}}
 	fmt.Printf("%d keys of 21 bytes, values of 100 bytes, twoskip, one transaction per batch\n", n)
-	fmt.Printf("%-22s %-6s %10s %10s\n", "step", "tool", "wall", "cpu")
+	fmt.Printf("%-22s %-6s %10s %10s %12s %11s\n", "step", "tool", "wall", "cpu", "keys/s", "cpu/key")
 	shows := map[string][]byte{}
 	for _, step := range []struct {
 		name   string
@@ -116,7 +117,8 @@ func raceCyrus(n int, gyrusTool string) error {
 			if step.name == "show" {
 				shows[tool.name] = out
 			}
-			fmt.Printf("%-22s %-6s %9.3fs %9.3fs\n", step.name, tool.name, wall.Seconds(), cpu.Seconds())
+			fmt.Printf("%-22s %-6s %9.3fs %9.3fs %12.0f %9.2fµs\n", step.name, tool.name, wall.Seconds(), cpu.Seconds(),
+				float64(n)/wall.Seconds(), float64(cpu.Microseconds())/float64(n))
 		}
 	}
 	if !bytes.Equal(shows["cyrus"], shows["gyrus"]) {

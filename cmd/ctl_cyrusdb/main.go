@@ -16,10 +16,13 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"gyrus/lib/annotate"
+	"gyrus/lib/annotate/codec"
 	"gyrus/lib/config"
 	"gyrus/lib/cyrusdb"
 	_ "gyrus/lib/cyrusdb/backends"
 	"gyrus/lib/log"
+	"gyrus/lib/mboxlist"
 	"gyrus/lib/sysexits"
 	"gyrus/lib/tool"
 )
@@ -98,6 +101,12 @@ func run(ctx *tool.Context) error {
 		if err := checkpoint(cfg, o); err != nil {
 			fmt.Fprintln(os.Stderr, "ctl_cyrusdb: unable to archive environment")
 			log.Error("DBERROR: archive", "dir", cfg.Configdirectory()+"/db", "err", err)
+			failed = true
+		}
+	}
+	if r && !x {
+		if err := recoverMboxlist(cfg); err != nil {
+			log.Error("DBERROR: mailboxes.db cleanup", "err", err)
 			failed = true
 		}
 	}
@@ -208,4 +217,53 @@ func copyFile(from, to string) error {
 		return err
 	}
 	return out.Close()
+}
+
+// recoverMboxlist is what -r does after the databases unless -x is given
+// (Cyrus 3.6.1 process_mboxlist): upgrade a pre-3.6 mailboxes.db, remove
+// reserved entries, move pre-3.x specialuse values into the owner's
+// private /specialuse annotation, and give every local mailbox a
+// uniqueid. Each change is logged as Cyrus logs it.
+func recoverMboxlist(cfg *config.Config) error {
+	s, err := mboxlist.SettingsFromConfig(cfg)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(s.Path); errors.Is(err, os.ErrNotExist) {
+		return nil // nothing to clean (Cyrus creates an empty one; -r is not the place)
+	}
+	var adb *cyrusdb.DB
+	defer func() {
+		if adb != nil {
+			adb.Close()
+		}
+	}()
+	o := mboxlist.RecoverOptions{SpecialUse: func(e *mboxlist.Entry, userid, value string) error {
+		if e.UniqueID == "" {
+			return errors.New("no uniqueid to attach the annotation to")
+		}
+		if adb == nil {
+			path, backend := annotate.PathFromConfig(cfg)
+			h, err := cyrusdb.Open(path, backendName(backend), cyrusdb.Create)
+			if err != nil {
+				return err
+			}
+			adb = h
+		}
+		// the owner's private value: the owner is stored as a token
+		return adb.Store(codec.Key(e.UniqueID, "/specialuse", codec.OwnerToken), codec.Encode([]byte(value), 0, 0))
+	}}
+	upgraded, acts, err := mboxlist.Recover(s, o)
+	if upgraded {
+		log.Info("mboxlist: upgraded mailboxes.db to the 3.6 records", "file", s.Path)
+		log.Warn("annotations.db keeps its pre-3.6 keys: Gyrus does not upgrade them", "file", s.Path)
+	}
+	for _, a := range acts {
+		if a.Err != nil {
+			log.Error(a.What, "mboxname", a.Name, "error", a.Err)
+		} else {
+			log.Info(a.What, "mboxname", a.Name)
+		}
+	}
+	return err
 }

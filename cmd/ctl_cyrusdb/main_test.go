@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"gyrus/lib/annotate/codec"
 	"gyrus/lib/cyrusdb"
 )
 
@@ -76,5 +77,65 @@ func TestRecoverAndCheckpoint(t *testing.T) {
 	}
 	if rc := runTool(t, conf, "-x"); rc != 255 {
 		t.Fatalf("-x alone exit %d, want 255", rc)
+	}
+}
+
+// -r also cleans mailboxes.db as Cyrus's process_mboxlist: reserved
+// entries go, -x skips that; a pre-3.6 database is upgraded and its
+// pre-3.x specialuse becomes the owner's /specialuse annotation.
+func TestRecoverCleansMailboxList(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "imapd.conf")
+	os.WriteFile(conf, []byte("configdirectory: "+dir+"\npartition-default: "+dir+"/spool\n"), 0o644)
+	mb := filepath.Join(dir, "mailboxes.db")
+	db, err := cyrusdb.Open(mb, "twoskip", cyrusdb.Create)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Store([]byte("Nuser\x1falice\x1fTmp"), []byte("%(T z I zzzzzzzzzzzzzzzzzzzzzzzz P default)"))
+	db.Store([]byte("Izzzzzzzzzzzzzzzzzzzzzzzz"), []byte("%(T z N user\x1falice\x1fTmp P default)"))
+	db.Close()
+	has := func(key string) bool {
+		db, err := cyrusdb.Open(mb, "twoskip", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		_, err = db.Fetch([]byte(key))
+		return err == nil
+	}
+	if rc := runTool(t, conf, "-r", "-x"); rc != 0 || !has("Nuser\x1falice\x1fTmp") {
+		t.Fatalf("-r -x: exit %d, reserved entry kept: %v", rc, has("Nuser\x1falice\x1fTmp"))
+	}
+	if rc := runTool(t, conf, "-r"); rc != 0 {
+		t.Fatalf("-r exit %d", rc)
+	}
+	if has("Nuser\x1falice\x1fTmp") || has("Izzzzzzzzzzzzzzzzzzzzzzzz") {
+		t.Fatal("-r kept the reserved entry")
+	}
+
+	// a 2.x-era database
+	os.Remove(mb)
+	db, _ = cyrusdb.Open(mb, "twoskip", cyrusdb.Create)
+	db.Store([]byte("user.alice"), []byte("(uniqueid aaaaaaaaaaaaaaaaaaaaaaaa) 0 default alice\tlrswipkxtecdan\t"))
+	db.Store([]byte("user.alice.Sent"), []byte("(uniqueid bbbbbbbbbbbbbbbbbbbbbbbb specialuse \\Sent) 0 default alice\tlrswipkxtecdan\t"))
+	db.Close()
+	if rc := runTool(t, conf, "-r"); rc != 0 {
+		t.Fatalf("-r exit %d", rc)
+	}
+	if !has("Nuser\x1falice\x1fSent") || !has("Ibbbbbbbbbbbbbbbbbbbbbbbb") || has("user.alice.Sent") {
+		t.Fatal("not upgraded to 3.6 records")
+	}
+	adb, err := cyrusdb.Open(filepath.Join(dir, "annotations.db"), "twoskip", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer adb.Close()
+	v, err := adb.Fetch(codec.Key("bbbbbbbbbbbbbbbbbbbbbbbb", "/specialuse", codec.OwnerToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec, err := codec.Decode(v); err != nil || string(rec.Value) != `\Sent` {
+		t.Fatalf("annotation %q %v", rec.Value, err)
 	}
 }

@@ -79,15 +79,24 @@ func (l *List) needsUpgrade() (bool, error) {
 // foldermodseq), and the result replaces the file by rename. It does
 // nothing when the database is already 3.6 (upgraded false).
 func Upgrade(s Settings) (upgraded bool, err error) {
+	upgraded, _, err = upgrade(s)
+	return upgraded, err
+}
+
+// upgrade is Upgrade; it also returns the pre-3.x specialuse values by
+// name, which the 3.6 records cannot hold (Recover moves them to
+// annotations).
+func upgrade(s Settings) (upgraded bool, special map[string]string, err error) {
 	l, err := openRaw(s)
 	if err != nil {
-		return false, err
+		return false, nil, err
 	}
 	need, err := l.needsUpgrade()
 	if err != nil || !need {
 		l.Close()
-		return false, err
+		return false, nil, err
 	}
+	special = map[string]string{}
 	type group struct{ entries []*Entry }
 	groups := map[string]*group{}
 	var order []string
@@ -101,6 +110,9 @@ func Upgrade(s Settings) (upgraded bool, err error) {
 		}
 		e.Name = string(k)
 		e.Type |= LegacyDirs
+		if e.LegacySpecialUse != "" {
+			special[e.Name] = e.LegacySpecialUse
+		}
 		if e.UniqueID == "" {
 			e.UniqueID = l.headerUniqueID(e)
 			if e.UniqueID == "" {
@@ -125,14 +137,14 @@ func Upgrade(s Settings) (upgraded bool, err error) {
 	})
 	l.Close()
 	if err != nil {
-		return false, err
+		return false, nil, err
 	}
 	ns := s
 	ns.Path = s.Path + ".NEW"
 	os.Remove(ns.Path)
 	nl, err := Open(ns)
 	if err != nil {
-		return false, err
+		return false, nil, err
 	}
 	err = nl.update(func(t *Tx) error {
 		for _, id := range order {
@@ -149,12 +161,12 @@ func Upgrade(s Settings) (upgraded bool, err error) {
 	}
 	if err != nil {
 		os.Remove(ns.Path)
-		return false, fmt.Errorf("mboxlist upgrade: %w", err)
+		return false, nil, fmt.Errorf("mboxlist upgrade: %w", err)
 	}
 	if err := os.Rename(ns.Path, s.Path); err != nil {
-		return false, err
+		return false, nil, err
 	}
-	return true, cyrusdb.SyncDir(s.Path)
+	return true, special, cyrusdb.SyncDir(s.Path)
 }
 
 // headerUniqueID reads the uniqueid from a legacy mailbox's cyrus.header.
