@@ -160,16 +160,7 @@ func StartGyrus(base string, o GyrusOptions) (*Server, error) {
 			conf[k] = v
 		}
 		in = harness.New(tb, harness.Options{CyrusConf: o.CyrusConf, IMAPDConf: conf, StartTimeout: time.Minute})
-		// The harness writes "sasldb_path", which is not an imapd.conf
-		// key; lib/sasl reads sasl_sasldb_path (as Cyrus SASL does).
-		if _, ok := conf["sasl_sasldb_path"]; !ok {
-			f, err := os.OpenFile(in.IMAPDConf, os.O_APPEND|os.O_WRONLY, 0)
-			if err != nil {
-				tb.Fatal(err)
-			}
-			fmt.Fprintf(f, "sasl_sasldb_path: %s\n", filepath.Join(in.Dir, "etc", "sasldb2"))
-			f.Close()
-		}
+		// the harness writes sasl_sasldb_path (etc/sasldb2 of the instance)
 		in.Start()
 		s.Dir = in.Dir
 		cc, _ := os.ReadFile(in.CyrusConf)

@@ -240,11 +240,12 @@ func (c *client) readLine(kept *[]string) (string, error) {
 			break
 		}
 		if kept != nil {
-			lit := make([]byte, n)
-			if _, err := io.ReadFull(c.r, lit); err != nil {
+			// grow as the bytes come, not by the announced size
+			b := bytes.NewBuffer(full)
+			if _, err := io.CopyN(b, c.r, int64(n)); err != nil {
 				return "", err
 			}
-			full = append(full, lit...)
+			full = b.Bytes()
 		} else if _, err := c.r.Discard(n); err != nil {
 			return "", err
 		}

@@ -372,7 +372,9 @@ func memoryRow(e *env) outcome {
 		if baseProcs < 0 {
 			baseProcs = nBefore
 		}
+		t0 := time.Now()
 		cs, err := openIdle(e, e.cfg.conns)
+		opened := time.Since(t0)
 		if err != nil {
 			for _, c := range cs {
 				c.close()
@@ -387,7 +389,8 @@ func memoryRow(e *env) outcome {
 		}
 		per := float64(after-before) / float64(len(cs))
 		o.samples = append(o.samples, per)
-		o.notes = append(o.notes, fmt.Sprintf("%d→%d processes, PSS %.1f→%.1f MiB", nBefore, nAfter, float64(before)/1024, float64(after)/1024))
+		o.notes = append(o.notes, fmt.Sprintf("%d→%d processes, PSS %.1f→%.1f MiB, %d connections opened in %v",
+			nBefore, nAfter, float64(before)/1024, float64(after)/1024, len(cs), opened.Round(100*time.Millisecond)))
 	}
 	return o
 }
