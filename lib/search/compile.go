@@ -75,10 +75,13 @@ type node struct {
 	item  int
 	text  string // the string as kept (empty tests), field name, ids
 	pat   *charset.Pattern
-	skip  bool     // BODY: skip the top-level header
-	names []string // opRawField: header names tried in turn
-	value []byte   // ANNOTATION value (nil = NIL)
-	attr  string
+	srch  *charset.Searcher // pat's matcher, reused from message to message
+	skip  bool              // BODY: skip the top-level header
+	names []string          // opHeader, opRawField: header names tried in turn
+	// cached[i]: Cyrus keeps names[i] in the HEADERS cache item
+	cached []bool
+	value  []byte // ANNOTATION value (nil = NIL)
+	attr   string
 }
 
 type span struct{ lo, hi uint32 }
@@ -258,7 +261,8 @@ func (c *compiler) compile(k *imapwire.SearchKey) (*node, error) {
 		return c.str(&node{op: opContentType, cost: costCache}, k.Text)
 	case imapwire.SearchSpamAbove, imapwire.SearchSpamBelow:
 		v := atof(k.Text)
-		return &node{op: opSpam, ge: k.Op == imapwire.SearchSpamAbove, lo: int64(int32(v*100 + 0.5)), cost: costHeader}, nil
+		return &node{op: opSpam, ge: k.Op == imapwire.SearchSpamAbove, lo: int64(int32(v*100 + 0.5)), cost: costHeader,
+			names: []string{"X-Spam-score"}, cached: []bool{cachedHeader("X-Spam-score")}}, nil
 	case imapwire.SearchAnnotation:
 		return &node{op: opAnnotation, text: k.Field, attr: k.Attr, value: k.Value, cost: costHeader}, nil
 	}
@@ -380,6 +384,10 @@ func (c *compiler) str(n *node, s string) (*node, error) {
 	form, _ := charset.Convert(kept, "utf-8", c.flags&^charset.KeepCase)
 	n.text = string(kept)
 	n.pat = charset.NewPattern(form)
+	n.srch = charset.NewSearcher(n.pat, c.flags)
+	for _, name := range n.names {
+		n.cached = append(n.cached, cachedHeader(name))
+	}
 	return n, nil
 }
 

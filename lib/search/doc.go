@@ -43,14 +43,25 @@
 // The program is compiled once; AND/OR evaluate index-only keys first,
 // then cache keys, then header-block keys, then bodies, and stop early.
 // Per message the index record is read; the cache entry, the message
-// file and its section map only when a key needs them. Bodies stream
-// through lib/charset (32 KiB reads), never loaded whole.
+// file and its section map only when a key needs them. Files up to
+// 128 KiB are read whole (one open, pread, close); larger ones stream
+// through lib/charset (32 KiB reads). When the first (cheapest) key of
+// the program needs every message's file (BODY, TEXT, an uncached
+// header), a prefetcher (prefetch.go) has 4 goroutines read the next
+// files, up to 32 messages ahead, while the current one is searched.
 //
 // # Invariants
 //
-// No shared state, no locks of its own: the caller's view holds the
-// mailbox's locks and belongs to one goroutine; a Search reads through it
-// only. Message files are opened per message and closed before the next.
+// No shared state: the caller's view holds the mailbox's locks and
+// belongs to one goroutine; a Search reads through it only, from the
+// calling goroutine. The prefetch workers get a path and a size per
+// message and never touch the view; a read's result passes to the
+// searching goroutine through its done channel, and the buffers come
+// back through a channel. Search stops its workers before it returns,
+// also when it panics (deferred), so no goroutine and no descriptor
+// outlives it; each worker closes its file before taking the next job.
+// Without prefetching, message files are opened per message and closed
+// before the next.
 //
 // Verified against real Cyrus by test/search (241 recorded commands).
 // Not done: XATTACHMENTNAME and FOLDER keys (an error), the Cyrus

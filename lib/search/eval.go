@@ -25,6 +25,7 @@ type msg struct {
 	cacheDone bool
 	cacheErr  bool
 	file      msgFile
+	fetched   *fetch // the prefetched file, given back at close
 	fileDone  bool
 	fileErr   bool
 	tree      *message.SectionTree
@@ -39,6 +40,10 @@ type searcher struct {
 	flags charset.Flags
 	root  *node
 	rd    *reader
+	pf    *prefetcher // nil: files are read when a key needs them
+	// scratch buffers, valid during one key's evaluation
+	fieldBuf []byte
+	decBuf   []byte
 }
 
 // reset makes m the message seq with record rec, nothing read yet.
@@ -49,6 +54,10 @@ func (m *msg) reset(seq uint32, rec *index.Record) {
 
 func (m *msg) close() {
 	m.file.close()
+	if m.fetched != nil {
+		m.s.pf.release(m.fetched)
+		m.fetched = nil
+	}
 }
 
 func (m *msg) cacheEntry() *index.CacheEntry {
@@ -79,6 +88,19 @@ func (m *msg) item(n int) []byte {
 func (m *msg) open() bool {
 	if !m.fileDone {
 		m.fileDone = true
+		if pf := m.s.pf; pf != nil {
+			if f := pf.take(m.seq); f != nil {
+				m.fetched = f
+				if f.failed {
+					m.fileErr = true
+					return false
+				}
+				if !f.big {
+					m.file = msgFile{data: f.data, fd: -1}
+					return true
+				}
+			}
+		}
 		f, err := m.s.rd.open(m.seq, m.rec.Size)
 		if err != nil {
 			m.fileErr = true
@@ -186,20 +208,24 @@ func (s *searcher) eval(n *node, m *msg) bool {
 		return m.rec.CID == n.n
 	case opAddr:
 		b := m.item(n.item)
-		if bytes.Equal(b, []byte("NIL")) {
+		if string(b) == "NIL" {
 			b = nil
 		}
-		return len(b) > 0 && charset.SearchString(n.pat, b, s.flags)
+		return len(b) > 0 && n.srch.String(b)
 	case opSubject:
 		b := m.item(index.CacheSubject)
 		if b == nil {
 			return false
 		}
-		subj, ok, err := message.DecodedSubject(b)
-		if err != nil || !ok || subj == "" {
-			return false
+		subj := quotedItem(b)
+		if subj == nil {
+			s, ok, err := message.DecodedSubject(b)
+			if err != nil || !ok {
+				return false
+			}
+			subj = []byte(s)
 		}
-		return charset.SearchString(n.pat, []byte(subj), s.flags)
+		return len(subj) > 0 && n.srch.String(subj)
 	case opMessageID:
 		b := m.item(index.CacheEnvelope)
 		if b == nil {
@@ -209,24 +235,25 @@ func (s *searcher) eval(n *node, m *msg) bool {
 		if err != nil || env.MessageID == "" || env.MessageID == "NIL" {
 			return false
 		}
-		return charset.SearchString(n.pat, []byte(env.MessageID), s.flags)
+		return n.srch.String([]byte(env.MessageID))
 	case opHeader:
-		raw := s.field(m, n.names[0])
+		raw := s.field(m, n.names[0], n.cached[0])
 		if len(raw) == 0 {
 			return false
 		}
-		dec := charset.DecodeHeader(raw, s.flags)
+		dec := charset.AppendDecodedHeader(s.decBuf[:0], raw, s.flags)
+		s.decBuf = dec[:0]
 		if n.text == "" {
 			// RFC 3501: an empty string matches messages that have the
 			// field (and whose decoded value is not empty, in Cyrus)
 			return len(dec) > 0
 		}
-		return charset.SearchString(n.pat, dec, s.flags)
+		return n.srch.String(dec)
 	case opRawField:
 		var raw []byte
-		for _, name := range n.names {
-			if raw = s.field(m, name); len(raw) > 0 {
-				if charset.SearchString(n.pat, raw, s.flags) {
+		for i, name := range n.names {
+			if raw = s.field(m, name, n.cached[i]); len(raw) > 0 {
+				if n.srch.String(raw) {
 					return true
 				}
 				if n.names[0] == "X-Original-Delivered-To" {
@@ -242,9 +269,9 @@ func (s *searcher) eval(n *node, m *msg) bool {
 		if t == nil {
 			return false
 		}
-		return matchTypes(n.pat, t.Root(), s.flags)
+		return matchTypes(n.srch, t.Root())
 	case opSpam:
-		raw := s.field(m, "X-Spam-score")
+		raw := s.field(m, n.names[0], n.cached[0])
 		v := int64(int32(atof(string(raw))*100 + 0.5))
 		if n.ge {
 			return v >= n.lo
@@ -291,16 +318,18 @@ func annotMatch(want, v []byte) bool {
 
 // field is message_get_field(..., MESSAGE_RAW) for a header that is not
 // one of the cached items: the lines of that field from the cached
-// HEADERS item when Cyrus caches it, else from the message's header
-// block, with the first field name and colon removed.
-func (s *searcher) field(m *msg, name string) []byte {
+// HEADERS item when Cyrus caches it (cached), else from the message's
+// header block, with the first field name and colon removed. The bytes
+// are valid until the next call.
+func (s *searcher) field(m *msg, name string, cached bool) []byte {
 	var block []byte
-	if cachedHeader(name) {
+	if cached {
 		block = m.item(index.CacheHeaders)
 	} else {
 		block = m.header()
 	}
-	raw := pruneHeader(block, name, s.opt.maxHeaderLines())
+	raw := appendPruned(s.fieldBuf[:0], block, name, s.opt.maxHeaderLines())
+	s.fieldBuf = raw[:0]
 	if len(raw) == 0 {
 		return nil
 	}
@@ -314,14 +343,18 @@ func (s *searcher) field(m *msg, name string) []byte {
 // (with their continuations) of the fields called name, in order. The
 // block is a C string: it ends at a NUL, and at a line starting with CR.
 func pruneHeader(block []byte, name string, maxLines int) []byte {
+	return appendPruned(nil, block, name, maxLines)
+}
+
+// appendPruned is pruneHeader appending to out.
+func appendPruned(out, block []byte, name string, maxLines int) []byte {
 	if i := bytes.IndexByte(block, 0); i >= 0 {
 		block = block[:i]
 	}
-	var out []byte
 	p, count := 0, 0
 	for p < len(block) && block[p] != '\r' {
 		colon := bytes.IndexByte(block[p:], ':')
-		good := colon == len(name) && strings.EqualFold(string(block[p:p+colon]), name)
+		good := colon == len(name) && equalFold(block[p:p+colon], name)
 		next := p
 		for {
 			nl := bytes.IndexByte(block[next:], '\n')
@@ -350,21 +383,61 @@ func pruneHeader(block []byte, name string, maxLines int) []byte {
 
 // matchTypes is XCONTENTTYPE: each part's type, subtype and
 // type/subtype, multiparts and messages included.
-func matchTypes(p *charset.Pattern, part *message.Part, flags charset.Flags) bool {
+func matchTypes(se *charset.Searcher, part *message.Part) bool {
 	if part == nil {
 		return false
 	}
 	for _, s := range []string{part.Type, part.Subtype, part.Type + "/" + part.Subtype} {
-		if charset.SearchString(p, []byte(s), flags) {
+		if se.String([]byte(s)) {
 			return true
 		}
 	}
 	for _, sub := range part.Parts {
-		if matchTypes(p, sub, flags) {
+		if matchTypes(se, sub) {
 			return true
 		}
 	}
-	return matchTypes(p, part.Sub, flags)
+	return matchTypes(se, part.Sub)
+}
+
+// equalFold is strings.EqualFold(string(b), s) without the conversion.
+func equalFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		x, y := b[i], s[i]
+		if x == y {
+			continue
+		}
+		if x >= 0x80 || y >= 0x80 {
+			return strings.EqualFold(string(b), s)
+		}
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// quotedItem is the content of a cache item that is a quoted string
+// (what message.DecodedSubject returns for it, without the copy); nil
+// when the item is not one.
+func quotedItem(b []byte) []byte {
+	if len(b) == 0 || b[0] != '"' {
+		return nil
+	}
+	end := bytes.IndexByte(b[1:], '"')
+	if end < 0 {
+		return nil
+	}
+	return b[1 : 1+end]
 }
 
 // text is BODY and TEXT (search_text_match over message_foreach_section):
@@ -378,32 +451,31 @@ func (s *searcher) text(n *node, m *msg) bool {
 		return false
 	}
 	skip := n.skip
-	var visit func(p *message.Part) bool
-	visit = func(p *message.Part) bool {
-		if p == nil {
-			return false
-		}
-		if p.HeaderSize > 0 {
-			if skip {
-				skip = false
-			} else if h := m.readAt(p.HeaderOffset, p.HeaderSize); charset.SearchHeader(n.pat, h, s.flags) {
-				return true
-			}
-		}
-		if strings.EqualFold(p.Type, "TEXT") {
-			r := m.file.section(p.ContentOffset, p.ContentSize)
-			if ok, _ := charset.SearchBody(n.pat, r, p.Charset, p.Encoding, s.flags); ok {
-				return true
-			}
-		}
-		for _, sub := range p.Parts {
-			if visit(sub) {
-				return true
-			}
-		}
-		return visit(p.Sub)
+	return s.visitText(n, m, t.Root(), &skip)
+}
+
+func (s *searcher) visitText(n *node, m *msg, p *message.Part, skip *bool) bool {
+	if p == nil {
+		return false
 	}
-	return visit(t.Root())
+	if p.HeaderSize > 0 {
+		if *skip {
+			*skip = false
+		} else if h := m.readAt(p.HeaderOffset, p.HeaderSize); n.srch.Header(h) {
+			return true
+		}
+	}
+	if strings.EqualFold(p.Type, "TEXT") {
+		if ok, _ := n.srch.Body(m.file.section(p.ContentOffset, p.ContentSize), p.Charset, p.Encoding); ok {
+			return true
+		}
+	}
+	for _, sub := range p.Parts {
+		if s.visitText(n, m, sub, skip) {
+			return true
+		}
+	}
+	return s.visitText(n, m, p.Sub, skip)
 }
 
 var _ = imapwire.SearchAll

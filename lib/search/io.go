@@ -209,18 +209,33 @@ func (rd *reader) open(seq, size uint32) (msgFile, error) {
 	}
 	// one byte more than the record says tells a longer file, which is
 	// then read part by part like a large one
-	want := int(size) + 1
-	if cap(rd.buf) < want {
-		rd.buf = make([]byte, max(want, 8<<10))
+	var data []byte
+	var longer bool
+	var err error
+	if mf.fd >= 0 {
+		data, longer, err = readWhole(mf.fd, rd.buf, size)
+	} else {
+		want := int(size) + 1
+		if cap(rd.buf) < want {
+			rd.buf = make([]byte, max(want, 8<<10))
+		}
+		var n int
+		n, err = mf.ra.ReadAt(rd.buf[:want], 0)
+		if err == io.EOF {
+			err = nil
+		}
+		data, longer = rd.buf[:n], n == want
 	}
-	n, err := mf.ra.ReadAt(rd.buf[:want], 0)
-	if err != nil && err != io.EOF {
+	if err != nil {
 		mf.close()
 		return msgFile{fd: -1}, err
 	}
-	if n == want {
+	if longer {
 		return mf, nil
 	}
 	mf.close()
-	return msgFile{data: rd.buf[:n], fd: -1}, nil
+	if cap(data) > cap(rd.buf) {
+		rd.buf = data[:0]
+	}
+	return msgFile{data: data, fd: -1}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"gyrus/lib/imapwire"
+	"gyrus/lib/mailbox/index"
 )
 
 // Result is what a search found, in ascending sequence order.
@@ -36,13 +37,44 @@ func Search(src Source, program *imapwire.SearchKey, charsetName string, opt *Op
 	res := &Result{UsesModSeq: c.usesMod}
 	n := src.Len()
 	m := &msg{s: s}
+	// with prefetching, records are read prefetchDepth messages ahead
+	// and the files of the live ones asked for
+	var ahead [prefetchDepth]struct {
+		rec index.Record
+		ok  bool
+	}
+	loaded := uint32(0)
+	if s.rd.mp != nil && n > 1 && needsFile(root) {
+		s.pf = newPrefetcher()
+		defer s.pf.stop()
+	}
 	for seq := uint32(1); seq <= n; seq++ {
-		rec, err := src.Record(seq)
-		if err != nil {
-			continue // a record that cannot be read matches nothing
-		}
-		if rec.Expunged() {
-			continue // expunged by another session, not yet reported
+		var rec index.Record
+		if s.pf != nil {
+			for loaded < n && loaded < seq+prefetchDepth-1 {
+				loaded++
+				a := &ahead[loaded%prefetchDepth]
+				var err error
+				a.rec, err = src.Record(loaded)
+				a.ok = err == nil && !a.rec.Expunged()
+				if a.ok {
+					s.pf.add(loaded, s.rd.mp.MessagePath(loaded), a.rec.Size)
+				}
+			}
+			a := &ahead[seq%prefetchDepth]
+			if !a.ok {
+				continue
+			}
+			rec = a.rec
+		} else {
+			var err error
+			rec, err = src.Record(seq)
+			if err != nil {
+				continue // a record that cannot be read matches nothing
+			}
+			if rec.Expunged() {
+				continue // expunged by another session, not yet reported
+			}
 		}
 		m.reset(seq, &rec)
 		ok := s.eval(root, m)
@@ -54,6 +86,20 @@ func Search(src Source, program *imapwire.SearchKey, charsetName string, opt *Op
 		}
 	}
 	return res, nil
+}
+
+// needsFile reports whether evaluating n reads the message file of
+// every message: its cheapest part does.
+func needsFile(n *node) bool {
+	switch n.op {
+	case opBody:
+		return true
+	case opHeader, opRawField, opSpam:
+		return !n.cached[0]
+	case opAnd, opOr, opNot:
+		return len(n.kids) > 0 && needsFile(n.kids[0])
+	}
+	return false
 }
 
 // Numbers returns the UIDs (uid) or sequence numbers of the matches.
