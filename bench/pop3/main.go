@@ -3,8 +3,9 @@
 // machine: each server gets a user with the same N messages (appended
 // over IMAP), then rounds alternate between the servers; in a round a
 // client logs in, RETRieves every message one after the other (waiting
-// for each answer, as fetchmail does), checks its length, and QUITs
-// without deleting. It prints, per server, the median and best round,
+// for each answer, as fetchmail does), checks the total length read
+// (the messages plus their dot-stuffing), and QUITs without deleting.
+// It prints, per server, the median and best round,
 // messages and megabytes per second, and the ratios to Gyrus.
 //
 //	go run ./bench/pop3                       # 1,000 messages, 5 rounds
@@ -107,11 +108,15 @@ func run() error {
 	}
 	// one warm-up round each, then the rounds, alternating servers so
 	// that load from elsewhere falls on all of them alike
+	want := wireBytes(msgs)
 	for r := -1; r < *flagRounds; r++ {
 		for _, s := range servers {
 			d, n, err := download(s, len(msgs), *flagPipeline)
 			if err != nil {
 				return fmt.Errorf("%s: round %d: %w", s.name, r, err)
+			}
+			if n != want {
+				return fmt.Errorf("%s: round %d: %d message bytes on the wire, want %d", s.name, r, n, want)
 			}
 			if r >= 0 {
 				s.times = append(s.times, d)
@@ -149,6 +154,22 @@ func best(d []time.Duration) time.Duration {
 		}
 	}
 	return b
+}
+
+// wireBytes is what a download must read between the +OK lines and the
+// terminating dots: every message as appended, with one more dot on each
+// line that starts with one (RFC 1939 3, byte-stuffing).
+func wireBytes(msgs [][]byte) int64 {
+	var n int64
+	for _, m := range msgs {
+		n += int64(len(m))
+		for _, l := range bytes.SplitAfter(m, []byte("\n")) {
+			if len(l) > 0 && l[0] == '.' {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // messages makes n messages of about size bytes, CRLF, some lines that

@@ -195,26 +195,56 @@ func TestQuitUpdate(t *testing.T) {
 	}
 }
 
-// With expunge_mode immediate the files of deleted messages are gone
-// once the last session closes the mailbox.
-func TestExpungeImmediate(t *testing.T) {
-	ts := newTestServer(t, map[string]string{"expunge_mode": "immediate"})
-	ts.appendMsgs(t, "user.alice", []string{msgDots, msgDots})
-	mb := ts.open(t, "user.alice")
-	loc := mb.Location()
-	path := loc.MessagePath(1)
-	mb.Close()
-	c := ts.dial(t)
-	c.login("alice", "secret")
-	c.cmd("DELE 1")
-	c.quit()
-	if _, err := os.Stat(path); !os.IsNotExist(err) {
-		t.Errorf("%s still there after QUIT (expunge_mode immediate): %v", path, err)
-	}
-	c = ts.dial(t)
-	c.login("alice", "secret")
-	if r := c.cmd("STAT"); r != fmt.Sprintf("+OK 1 %d", len(msgDots)) {
-		t.Errorf("STAT: %s", r)
+// Deletions are expunged at QUIT as expunge_mode says: delayed keeps
+// the record (EXPUNGED) and the file until cyr_expire -X; semidelayed
+// keeps the record but unlinks the file once the mailbox is closed;
+// immediate unlinks the file and drops the record (repack).
+func TestExpungeModes(t *testing.T) {
+	for _, tc := range []struct {
+		mode                 string
+		fileKept, recordKept bool
+	}{
+		{"delayed", true, true},
+		{"semidelayed", false, true},
+		{"immediate", false, false},
+	} {
+		t.Run(tc.mode, func(t *testing.T) {
+			ts := newTestServer(t, map[string]string{"expunge_mode": tc.mode})
+			ts.appendMsgs(t, "user.alice", []string{msgDots, msgDots})
+			mb := ts.open(t, "user.alice")
+			loc := mb.Location()
+			path := loc.MessagePath(1)
+			mb.Close()
+			c := ts.dial(t)
+			c.login("alice", "secret")
+			c.cmd("DELE 1")
+			c.quit()
+			if _, err := os.Stat(path); (err == nil) != tc.fileKept {
+				t.Errorf("%s after QUIT: %v, want kept=%v", path, err, tc.fileKept)
+			}
+			mb = ts.open(t, "user.alice")
+			var uids []string
+			err := mb.ForEachRecord(func(_ uint32, r *index.Record) error {
+				uids = append(uids, fmt.Sprintf("%d:%v", r.UID, r.Expunged()))
+				return nil
+			})
+			mb.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := "2:false"
+			if tc.recordKept {
+				want = "1:true 2:false"
+			}
+			if got := strings.Join(uids, " "); got != want {
+				t.Errorf("records (uid:expunged) after QUIT: %s, want %s", got, want)
+			}
+			c = ts.dial(t)
+			c.login("alice", "secret")
+			if r := c.cmd("STAT"); r != fmt.Sprintf("+OK 1 %d", len(msgDots)) {
+				t.Errorf("STAT: %s", r)
+			}
+		})
 	}
 }
 

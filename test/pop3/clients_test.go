@@ -152,6 +152,7 @@ func checkIndex(t *testing.T, g *gyrus, name string) {
 // empty, its index consistent, the other folder untouched and the quota
 // usage back where it was. GYRUS_BULK=n changes the number.
 func TestClients(t *testing.T) {
+	t.Parallel()
 	n := 1000
 	if v := os.Getenv("GYRUS_BULK"); v != "" {
 		n, _ = strconv.Atoi(v)

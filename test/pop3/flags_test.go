@@ -14,6 +14,7 @@ import (
 // and -p (an external layer: with a strength of 2 or more plain-text
 // passwords are allowed even when allowplaintext is off).
 func TestServiceFlags(t *testing.T) {
+	t.Parallel()
 	g := startGyrus(t, map[string]string{"allowplaintext": "no", "imap_allowplaintext": "yes"}, `
 SERVICES {
   imap  cmd="imapd -C {conf}" listen="127.0.0.1:{port:imap}" prefork=1

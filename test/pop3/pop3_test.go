@@ -1,10 +1,12 @@
 package pop3
 
 import (
+	"fmt"
 	"os"
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -60,12 +62,26 @@ func groupScripts(scripts []*Script) []*group {
 		}
 		g.scripts = append(g.scripts, s)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })
+	// biggest first: go test resumes parallel subtests in about this
+	// order, and the big group should not be the one left at the end
+	sort.Slice(out, func(i, j int) bool {
+		if len(out[i].scripts) != len(out[j].scripts) {
+			return len(out[i].scripts) > len(out[j].scripts)
+		}
+		return out[i].key < out[j].key
+	})
 	return out
 }
 
-// playAll starts one instance per group and plays its scripts on it in
-// parallel (each script has users of its own).
+// scriptWorkers is how many scripts of one group are played at the same
+// time. A script mostly waits (for the servers' processes to start, for
+// fixed pauses), so this is more than "go test -parallel" (GOMAXPROCS)
+// would allow with one parallel subtest per script.
+const scriptWorkers = 8
+
+// playAll starts one instance per group and plays its scripts on it
+// concurrently (each script has users of its own), then checks each
+// transcript in a subtest of its own.
 func playAll(t *testing.T, start func(testing.TB, map[string]string) Target, check func(*testing.T, *Script, *Transcript)) {
 	scripts := loadAll(t)
 	if len(scripts) == 0 {
@@ -76,15 +92,32 @@ func playAll(t *testing.T, start func(testing.TB, map[string]string) Target, che
 			t.Parallel()
 			in := start(t, g.opts)
 			r := &Runner{Target: in, Messages: messagesDir, Timeout: 15 * time.Second}
-			for _, s := range g.scripts {
-				t.Run(s.Name, func(t *testing.T) {
-					t.Parallel()
+			trs := make([]*Transcript, len(g.scripts))
+			errs := make([]error, len(g.scripts))
+			sem := make(chan struct{}, scriptWorkers)
+			var wg sync.WaitGroup
+			for i, s := range g.scripts {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					sem <- struct{}{}
+					defer func() { <-sem }()
 					for _, u := range s.Users {
 						if err := in.CreateUser(u); err != nil {
-							t.Fatalf("create user %s: %v", u.Name, err)
+							errs[i] = fmt.Errorf("create user %s: %v", u.Name, err)
+							return
 						}
 					}
-					check(t, s, r.Run(s))
+					trs[i] = r.Run(s)
+				}()
+			}
+			wg.Wait()
+			for i, s := range g.scripts {
+				t.Run(s.Name, func(t *testing.T) {
+					if errs[i] != nil {
+						t.Fatal(errs[i])
+					}
+					check(t, s, trs[i])
 				})
 			}
 		})
@@ -116,6 +149,7 @@ func TestRecord(t *testing.T) {
 // against a fresh real Cyrus instead, to check that the recordings are
 // reproducible.
 func TestCompare(t *testing.T) {
+	t.Parallel()
 	start, cyrusRun := StartGyrus, os.Getenv("GYRUS_TARGET") == "cyrus"
 	if cyrusRun {
 		start = StartCyrus

@@ -26,7 +26,8 @@ type Script struct {
 
 // User is a declared account. Clear users have their password in clear
 // in Cyrus's sasldb2 (what APOP needs); on Gyrus they are made with
-// Cyrus SASL's own saslpasswd2, the others with Gyrus's.
+// Cyrus SASL's own saslpasswd2, the others in Gyrus's hashed store
+// (lib/sasl/store, what Gyrus's saslpasswd2 writes).
 type User struct {
 	Name, Password string
 	Clear          bool
