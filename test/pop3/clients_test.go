@@ -90,22 +90,82 @@ func imapMust(t *testing.T, c *imapConn, cmd string) []string {
 	return lines
 }
 
-var reUsage = regexp.MustCompile(`STORAGE (\d+) (\d+)`)
+var (
+	reUsage   = regexp.MustCompile(`STORAGE (\d+) (\d+)`)
+	reUIDNext = regexp.MustCompile(`UIDNEXT (\d+)`)
+)
 
-// state is what must not change when a client empties the INBOX: the
-// other folder's messages and flags, and the quota usage besides the
-// INBOX's.
-func accountState(t *testing.T, c *imapConn) (keep string, usage int64) {
+// account is what a POP client emptying the INBOX must leave alone: the
+// other folder's messages and flags, the folder and subscription lists,
+// the INBOX's UIDVALIDITY, and the quota usage besides the INBOX's.
+type account struct {
+	keep, folders, subs, uidvalidity string
+	usage                            int64
+	uidnext                          int
+}
+
+func accountState(t *testing.T, c *imapConn) account {
 	t.Helper()
+	var a account
 	imapMust(t, c, "SELECT INBOX.keep")
-	keep = strings.Join(imapMust(t, c, "FETCH 1:* (UID FLAGS RFC822.SIZE BODY.PEEK[HEADER.FIELDS (X-Seq)])"), "\n")
+	a.keep = strings.Join(imapMust(t, c, "FETCH 1:* (UID FLAGS RFC822.SIZE BODY.PEEK[HEADER.FIELDS (X-Seq)])"), "\n")
 	imapMust(t, c, "UNSELECT")
 	for _, l := range imapMust(t, c, "GETQUOTAROOT INBOX") {
 		if m := reUsage.FindStringSubmatch(l); m != nil {
-			usage, _ = strconv.ParseInt(m[1], 10, 64)
+			a.usage, _ = strconv.ParseInt(m[1], 10, 64)
 		}
 	}
-	return keep, usage
+	a.folders = strings.Join(imapMust(t, c, `LIST "" "*"`), "\n")
+	a.subs = strings.Join(imapMust(t, c, `LSUB "" "*"`), "\n")
+	st := strings.Join(imapMust(t, c, "STATUS INBOX (UIDVALIDITY UIDNEXT)"), "\n")
+	if m := regexp.MustCompile(`UIDVALIDITY \d+`).FindString(st); m != "" {
+		a.uidvalidity = m
+	}
+	if m := reUIDNext.FindStringSubmatch(st); m != nil {
+		a.uidnext, _ = strconv.Atoi(m[1])
+	}
+	if a.uidvalidity == "" || a.uidnext == 0 {
+		t.Fatalf("STATUS INBOX: %q", st)
+	}
+	return a
+}
+
+// inboxEmpty fails the test unless the INBOX has no message left.
+func inboxEmpty(t *testing.T, c *imapConn, who string) {
+	t.Helper()
+	lines := imapMust(t, c, "STATUS INBOX (MESSAGES)")
+	if len(lines) != 1 || !strings.Contains(lines[0], "(MESSAGES 0)") {
+		t.Errorf("INBOX after %s: %q", who, lines)
+	}
+}
+
+// bsmtpMessages splits fetchmail's BSMTP batch into the messages it
+// holds (between DATA and the lone dot, dot-stuffing undone, LF line
+// ends), keyed by their X-Seq header.
+func bsmtpMessages(t *testing.T, batch []byte) map[string][]string {
+	t.Helper()
+	text := strings.ReplaceAll(string(batch), "\r\n", "\n")
+	out := map[string][]string{}
+	for _, part := range strings.Split(text, "\nDATA\n")[1:] {
+		data, _, ok := strings.Cut(part, "\n.\n")
+		if !ok {
+			t.Fatalf("BSMTP: a DATA section without its end: %.200q", part)
+		}
+		lines := strings.Split(data, "\n")
+		for i, l := range lines {
+			if strings.HasPrefix(l, ".") {
+				lines[i] = l[1:]
+			}
+		}
+		msg := strings.Join(lines, "\n") + "\n"
+		m := regexp.MustCompile(`(?m)^X-Seq: (\d+)$`).FindStringSubmatch(msg)
+		if m == nil {
+			t.Errorf("BSMTP: a message without X-Seq: %.200q", msg)
+			continue
+		}
+		out[m[1]] = append(out[m[1]], msg)
+	}
+	return out
 }
 
 // checkIndex runs lib/mailbox's consistency check over the user's INBOX
@@ -148,9 +208,14 @@ func checkIndex(t *testing.T, g *gyrus, name string) {
 }
 
 // TestClients: Python's poplib and fetchmail each download a mailbox of
-// 1,000 messages from Gyrus and delete them; afterwards the INBOX is
-// empty, its index consistent, the other folder untouched and the quota
-// usage back where it was. GYRUS_BULK=n changes the number.
+// 1,000 messages from Gyrus and delete them. poplib compares every
+// message byte for byte, fetchmail's batch must hold each message once
+// with its body intact. After each client the INBOX is empty; at the end
+// its index is consistent, its UIDVALIDITY kept and its UIDNEXT moved by
+// the appends only, and the other folder, the folder and subscription
+// lists and the quota usage are as before. GYRUS_BULK=n changes the
+// number. Without the fetchmail program (Debian package fetchmail) that
+// half is skipped.
 func TestClients(t *testing.T) {
 	t.Parallel()
 	n := 1000
@@ -183,14 +248,16 @@ func TestClients(t *testing.T) {
 	imapMust(t, c, "SELECT INBOX.keep")
 	imapMust(t, c, `STORE 2 +FLAGS (\Flagged \Seen)`)
 	imapMust(t, c, "UNSELECT")
-	keep0, usage0 := accountState(t, c)
+	before := accountState(t, c)
 	msgs := bulkMessages(n)
+	appended := 0
 
 	host, port, _ := strings.Cut(g.Addr("pop3"), ":")
 	work := t.TempDir()
 
 	t.Run("poplib", func(t *testing.T) {
 		imapAppendAll(t, c, "INBOX", msgs)
+		appended += n
 		dir := filepath.Join(work, "poplib")
 		os.MkdirAll(dir, 0o755)
 		for i, m := range msgs {
@@ -221,6 +288,7 @@ print(p.quit())
 		if !strings.Contains(string(out), "(0, 0)") {
 			t.Errorf("poplib: %s", out)
 		}
+		inboxEmpty(t, c, "poplib")
 	})
 
 	t.Run("fetchmail", func(t *testing.T) {
@@ -229,6 +297,7 @@ print(p.quit())
 			t.Skip("fetchmail not installed (apt-get install fetchmail)")
 		}
 		imapAppendAll(t, c, "INBOX", msgs)
+		appended += n
 		dir := filepath.Join(work, "fetchmail")
 		os.MkdirAll(dir, 0o755)
 		// BSMTP batch file: no MDA process per message
@@ -241,38 +310,43 @@ print(p.quit())
 		if err != nil {
 			t.Fatalf("fetchmail: %v\n%s", err, out)
 		}
-		got, err := os.ReadFile(mbox)
+		batch, err := os.ReadFile(mbox)
 		if err != nil {
 			t.Fatal(err)
 		}
-		seen := map[string]int{}
-		for _, m := range regexp.MustCompile(`(?m)^X-Seq: (\d+)\r?$`).FindAllSubmatch(got, -1) {
-			seen[string(m[1])]++
+		// each message once, its body as appended (fetchmail adds a
+		// Received: line and may rewrite addresses, not the body)
+		got := bsmtpMessages(t, batch)
+		if len(got) != n {
+			t.Errorf("fetchmail delivered %d distinct messages, want %d", len(got), n)
 		}
-		if len(seen) != n {
-			t.Errorf("fetchmail delivered %d distinct messages, want %d", len(seen), n)
-		}
-		for k, v := range seen {
-			if v != 1 {
-				t.Errorf("message %s delivered %d times", k, v)
+		for i, m := range msgs {
+			copies := got[strconv.Itoa(i)]
+			if len(copies) != 1 {
+				t.Errorf("message %d delivered %d times", i, len(copies))
+				continue
+			}
+			_, wantBody, _ := strings.Cut(strings.ReplaceAll(string(m), "\r\n", "\n"), "\n\n")
+			if _, body, _ := strings.Cut(copies[0], "\n\n"); body != wantBody {
+				t.Errorf("message %d: body differs:\n%.300q\nwant\n%.300q", i, body, wantBody)
 			}
 		}
+		inboxEmpty(t, c, "fetchmail")
 		if os.Getenv("GYRUS_FETCHMAIL_LOG") != "" || !bytes.Contains(out, []byte(fmt.Sprintf("%d messages", n))) {
 			t.Logf("fetchmail output:\n%s", out)
 		}
 	})
 
-	// afterwards: INBOX empty and consistent, the rest unchanged
-	lines := imapMust(t, c, "STATUS INBOX (MESSAGES)")
-	if len(lines) != 1 || !strings.Contains(lines[0], "(MESSAGES 0)") {
-		t.Errorf("INBOX after the downloads: %q", lines)
+	// afterwards: INBOX empty and consistent, the rest unchanged, and no
+	// UID used but by the appends
+	inboxEmpty(t, c, "both downloads")
+	after := accountState(t, c)
+	if after.uidnext != before.uidnext+appended {
+		t.Errorf("INBOX UIDNEXT %d after appending %d messages from %d", after.uidnext, appended, before.uidnext)
 	}
-	keep1, usage1 := accountState(t, c)
-	if keep1 != keep0 {
-		t.Errorf("INBOX.keep changed:\n%s\n---\n%s", keep0, keep1)
-	}
-	if usage1 != usage0 {
-		t.Errorf("quota usage %d KiB after the downloads, %d before", usage1, usage0)
+	after.uidnext = before.uidnext
+	if after != before {
+		t.Errorf("the account changed beyond the INBOX's messages:\n%+v\n---\n%+v", before, after)
 	}
 	checkIndex(t, g, "user."+user)
 }

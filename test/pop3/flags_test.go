@@ -3,6 +3,7 @@ package pop3
 import (
 	"bufio"
 	"crypto/tls"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -47,6 +48,66 @@ SERVICES {
 		}
 		if l := c.Line("USER flags"); l != "-ERR [AUTH] USER command only available under a layer" {
 			t.Errorf("USER: %s", l)
+		}
+	})
+
+	// STLS on the plain port: what the client pipelined behind STLS is
+	// dropped (RFC 2595 / CVE-2011-0411-style injection), and under TLS
+	// USER/PASS is allowed though allowplaintext is off.
+	t.Run("stls", func(t *testing.T) {
+		raw, err := net.DialTimeout("tcp", g.Addr("pop3"), 20*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer raw.Close()
+		raw.SetDeadline(time.Now().Add(20 * time.Second))
+		br := bufio.NewReader(raw)
+		read := func(br *bufio.Reader) string {
+			l, err := br.ReadString('\n')
+			if err != nil {
+				t.Fatalf("read: %v", err)
+			}
+			return strings.TrimRight(l, "\r\n")
+		}
+		if l := read(br); !strings.HasPrefix(l, "+OK localhost Gyrus POP3 ") {
+			t.Fatalf("greeting: %s", l)
+		}
+		raw.Write([]byte("STLS\r\nQUIT\r\n"))
+		if l := read(br); l != "+OK Begin TLS negotiation now" {
+			t.Fatalf("STLS: %s", l)
+		}
+		if br.Buffered() != 0 {
+			t.Fatalf("the server answered the pipelined QUIT in the clear")
+		}
+		tc := tls.Client(raw, &tls.Config{InsecureSkipVerify: true, ServerName: "localhost"})
+		if err := tc.Handshake(); err != nil {
+			t.Fatalf("handshake after STLS: %v", err)
+		}
+		tbr := bufio.NewReader(tc)
+		line := func(cmd string) string {
+			tc.Write([]byte(cmd + "\r\n"))
+			return read(tbr)
+		}
+		if l := line("CAPA"); l != "+OK List of capabilities follows" {
+			t.Fatalf("CAPA after STLS (was the pipelined QUIT run?): %s", l)
+		}
+		var got []string
+		for l := read(tbr); l != "."; l = read(tbr) {
+			got = append(got, l)
+		}
+		all := "|" + strings.Join(got, "|") + "|"
+		if strings.Contains(all, "|STLS|") || !strings.Contains(all, "|USER|") {
+			t.Errorf("CAPA under TLS: %s", all)
+		}
+		if l := line("STLS"); l != "-ERR Already successfully executed STLS" {
+			t.Errorf("second STLS: %s", l)
+		}
+		line("USER flags")
+		if l := line("PASS flagspw"); !strings.HasPrefix(l, "+OK Mailbox locked and ready") {
+			t.Errorf("PASS under STLS: %s", l)
+		}
+		if l := line("QUIT"); l != "+OK" {
+			t.Errorf("QUIT: %s", l)
 		}
 	})
 
