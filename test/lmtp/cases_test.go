@@ -176,12 +176,23 @@ func runCases(t *testing.T, p *pair, cases []lmtpCase) {
 	}
 }
 
+// TestDifferentialCases compares Gyrus with the real Cyrus on the same
+// scripts. The default configuration's pair (one Cyrus, one Gyrus)
+// serves the LMTP cases, then swaks, then deliver(8), in that order:
+// each step compares every mailbox, so the earlier steps' messages are
+// part of the later comparisons. The two pairs, and the corpus test's,
+// run in parallel (starting the oracle is mostly waiting).
 func TestDifferentialCases(t *testing.T) {
+	t.Parallel()
 	t.Run("defaults", func(t *testing.T) {
+		t.Parallel()
 		p := startPair(t, nil, setupA, mailboxesA)
-		runCases(t, p, casesA())
+		t.Run("lmtp", func(t *testing.T) { runCases(t, p, casesA()) })
+		t.Run("swaks", func(t *testing.T) { swaksDifferential(t, p) })
+		t.Run("deliver", func(t *testing.T) { deliverDifferential(t, p) })
 	})
 	t.Run("strict", func(t *testing.T) {
+		t.Parallel()
 		p := startPair(t, optsB, setupB, mailboxesB)
 		runCases(t, p, casesB())
 	})

@@ -57,46 +57,60 @@ func (c cyrusServer) deliver(t testing.TB, stdin string, args ...string) deliver
 	return runCmd(t, exec.Command(harness.OraclePath(), append([]string{"tool", c.o.Dir, "deliver"}, args...)...), stdin)
 }
 
-// TestDeliverDifferential runs Gyrus's and Cyrus's deliver with the
-// same arguments and message: same exit status, same output, same
-// stored files.
-func TestDeliverDifferential(t *testing.T) {
-	p := startPair(t, nil, setupA, mailboxesA)
+// deliverDifferential runs Gyrus's and Cyrus's deliver with the same
+// arguments and message: same exit status, same output, same stored
+// files. For the cases an MTA depends on, the exit status (sysexits:
+// 0; 75 EX_TEMPFAIL when a recipient failed temporarily, so the MTA
+// retries; 65 EX_DATAERR for any permanent failure such as an unknown
+// user, which Cyrus 3.6.1's deliver.c returns rather than EX_NOUSER
+// (67), and an MTA bounces on both; 64 usage) and the mailbox that must
+// hold the message are also checked on their own.
+func deliverDifferential(t *testing.T, p *pair) {
 	g, c := p.g.(gyrusServer), p.c.(cyrusServer)
 	m := func(id string) string { return msg(id) }
+	const anyCode = -1
+	aliceBefore := len(filesIn(t, p.gdirs["user.alice"]))
 	for _, tc := range []struct {
 		name  string
 		args  []string
 		stdin string
+		code  int    // exit status wanted (anyCode: only the differential)
+		into  string // mailbox whose newest message must be this one
 	}{
-		{"one user", []string{"-r", "bob@example.com", "alice"}, m("d1")},
-		{"-f and -d", []string{"-d", "-f", "carol@example.com", "bob"}, m("d2")},
-		{"unknown user among others", []string{"-r", "bob@example.com", "nobody", "alice"}, m("d3")},
-		{"all unknown", []string{"-r", "bob@example.com", "nobody", "noone"}, m("d4")},
-		{"-m folder with p", []string{"-r", "bob@example.com", "-m", "Work", "alice"}, m("d5")},
-		{"-m folder without p: INBOX", []string{"-r", "bob@example.com", "-m", "Private", "alice"}, m("d6")},
-		{"-m shared folder, no users", []string{"-r", "bob@example.com", "-m", "shared"}, m("d7")},
-		{"-m shared folder without p", []string{"-r", "bob@example.com", "-m", "noacl"}, m("d8")},
-		{"-a poster with p", []string{"-r", "bob@example.com", "-a", "carol", "-m", "postonly"}, m("d9")},
-		{"user with domain and -m", []string{"-r", "bob@example.com", "-m", "Work", "alice@example.com"}, m("d10")},
-		{"return path without domain", []string{"-r", "bob", "alice"}, m("d11")},
-		{"empty return path", []string{"-r", "", "alice"}, m("d12")},
-		{"over quota", []string{"-r", "bob@example.com", "quser"}, m("d13") + strings.Repeat("p", 2500) + "\r\n"},
-		{"over quota, temporary", []string{"-r", "bob@example.com", "quser"}, m("d14")},
-		{"over quota, -q", []string{"-r", "bob@example.com", "-q", "quser"}, m("d15")},
-		{"bare LF, dots, no final newline", []string{"-r", "bob@example.com", "alice"}, "Subject: lf\nMessage-ID: <dlf@x>\n\n.dot\n..two\n.\nend"},
-		{"NUL and CR", []string{"-r", "bob@example.com", "alice"}, "Subject: nul\r\nMessage-ID: <dnul@x>\r\n\r\nab\x00cd\r\nx\ry\r\n"},
-		{"removed -F", []string{"-F", "x", "alice"}, m("d16")},
-		{"removed -E", []string{"-E", "1", "alice"}, m("d17")},
-		{"two -m", []string{"-m", "a", "-m", "b", "alice"}, m("d18")},
-		{"two -a", []string{"-a", "a", "-a", "b", "alice"}, m("d19")},
-		{"no recipient", []string{"-r", "bob@example.com"}, m("d20")},
-		{"unknown option", []string{"-Z", "alice"}, m("d21")},
+		{"one user", []string{"-r", "bob@example.com", "alice"}, m("d1"), 0, "user.alice"},
+		{"-f and -d", []string{"-d", "-f", "carol@example.com", "bob"}, m("d2"), 0, "user.bob"},
+		{"unknown user among others", []string{"-r", "bob@example.com", "nobody", "alice"}, m("d3"), 65, "user.alice"},
+		{"all unknown", []string{"-r", "bob@example.com", "nobody", "noone"}, m("d4"), 65, ""},
+		{"-m folder with p", []string{"-r", "bob@example.com", "-m", "Work", "alice"}, m("d5"), 0, "user.alice.Work"},
+		{"-m folder without p: INBOX", []string{"-r", "bob@example.com", "-m", "Private", "alice"}, m("d6"), 0, "user.alice"},
+		{"-m shared folder, no users", []string{"-r", "bob@example.com", "-m", "shared"}, m("d7"), 0, "shared"},
+		{"-m shared folder without p", []string{"-r", "bob@example.com", "-m", "noacl"}, m("d8"), anyCode, ""},
+		{"-a poster with p", []string{"-r", "bob@example.com", "-a", "carol", "-m", "postonly"}, m("d9"), 0, "postonly"},
+		{"user with domain and -m", []string{"-r", "bob@example.com", "-m", "Work", "alice@example.com"}, m("d10"), 0, "user.alice.Work"},
+		{"return path without domain", []string{"-r", "bob", "alice"}, m("d11"), 0, "user.alice"},
+		{"empty return path", []string{"-r", "", "alice"}, m("d12"), 0, "user.alice"},
+		{"over quota", []string{"-r", "bob@example.com", "quser"}, m("d13") + strings.Repeat("p", 2500) + "\r\n", anyCode, ""},
+		{"over quota, temporary", []string{"-r", "bob@example.com", "quser"}, m("d14"), 75, ""},
+		{"over quota, -q", []string{"-r", "bob@example.com", "-q", "quser"}, m("d15"), 0, "user.quser"},
+		{"bare LF, dots, no final newline", []string{"-r", "bob@example.com", "alice"}, "Subject: lf\nMessage-ID: <dlf@x>\n\n.dot\n..two\n.\nend", anyCode, ""},
+		{"NUL and CR", []string{"-r", "bob@example.com", "alice"}, "Subject: nul\r\nMessage-ID: <dnul@x>\r\n\r\nab\x00cd\r\nx\ry\r\n", anyCode, ""},
+		{"removed -F", []string{"-F", "x", "alice"}, m("d16"), anyCode, ""},
+		{"removed -E", []string{"-E", "1", "alice"}, m("d17"), anyCode, ""},
+		{"two -m", []string{"-m", "a", "-m", "b", "alice"}, m("d18"), anyCode, ""},
+		{"two -a", []string{"-a", "a", "-a", "b", "alice"}, m("d19"), anyCode, ""},
+		{"no recipient", []string{"-r", "bob@example.com"}, m("d20"), anyCode, ""},
+		{"unknown option", []string{"-Z", "alice"}, m("d21"), 64, ""},
 	} {
 		cr := c.deliver(t, tc.stdin, tc.args...).norm()
 		gr := g.deliver(t, tc.stdin, tc.args...).norm()
 		if cr != gr {
 			t.Errorf("%s: deliver %q:\ncyrus: %d %q %q\ngyrus: %d %q %q", tc.name, tc.args, cr.code, cr.stdout, cr.stderr, gr.code, gr.stdout, gr.stderr)
+		}
+		if tc.code != anyCode && gr.code != tc.code {
+			t.Errorf("%s: deliver %q exited %d, want %d (%q)", tc.name, tc.args, gr.code, tc.code, gr.stderr)
+		}
+		if tc.into != "" {
+			checkNewest(t, p.gdirs[tc.into], tc.into, tc.stdin)
 		}
 		cs, gs := snapshot(t, c, p.cdirs), snapshot(t, g, p.gdirs)
 		for _, mb := range p.mailbox {
@@ -105,8 +119,8 @@ func TestDeliverDifferential(t *testing.T) {
 			}
 		}
 	}
-	if n := len(filesIn(t, p.gdirs["user.alice"])); n < 5 {
-		t.Errorf("alice has only %d messages", n)
+	if n := len(filesIn(t, p.gdirs["user.alice"])) - aliceBefore; n < 5 {
+		t.Errorf("deliver stored only %d messages in alice's INBOX", n)
 	}
 
 	// deliver -l relays an LMTP session (driven like an MTA: each
@@ -192,3 +206,22 @@ func relayTranscript(t testing.TB, cmd *exec.Cmd, script []string, replies []int
 }
 
 func bufioReader(r io.Reader) *bufio.Reader { return bufio.NewReader(r) }
+
+// checkNewest checks that the newest message file of a mailbox is the
+// message given: its header fields and body after the Return-Path and
+// Received fields deliver adds.
+func checkNewest(t testing.TB, dir, mbox, sent string) {
+	t.Helper()
+	files := filesIn(t, dir)
+	if len(files) == 0 {
+		t.Errorf("%s: no message stored", mbox)
+		return
+	}
+	got := string(files[len(files)-1])
+	if !strings.HasPrefix(got, "Return-Path: ") || !strings.Contains(got, "\r\nReceived: from ") {
+		t.Errorf("%s: stored message lacks Return-Path/Received: %q", mbox, got[:min(len(got), 200)])
+	}
+	if !strings.HasSuffix(got, sent) {
+		t.Errorf("%s: newest message is not the one delivered:\n%q\nwant it to end with\n%q", mbox, got, sent)
+	}
+}

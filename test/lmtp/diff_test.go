@@ -285,6 +285,7 @@ func corpusFiles(t testing.TB) []string {
 // TestDifferentialCorpus delivers corpus messages to the real Cyrus and
 // to Gyrus and compares every reply and every stored file.
 func TestDifferentialCorpus(t *testing.T) {
+	t.Parallel()
 	// every message is stored: many corpus messages share a Message-ID
 	p := startPair(t, map[string]string{"duplicatesuppression": "0"}, []string{"CREATE user.corpus"}, []string{"user.corpus"})
 	files := corpusFiles(t)
