@@ -1,0 +1,9 @@
+package imapd
+
+import (
+	"testing"
+
+	"gyrus/test/harness"
+)
+
+func TestMain(m *testing.M) { harness.Main(m) }
