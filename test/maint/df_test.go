@@ -16,6 +16,7 @@ var dfLine = regexp.MustCompile(`^(\S+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)% (\S+)$`
 // may move between the two runs on a busy disk: they must agree within
 // 1%; Cyrus's row order is its config hash order, so rows are sorted).
 func TestCyrDf(t *testing.T) {
+	t.Parallel()
 	f := getFixture(t)
 	in := f.take(t)
 	in.restore(t)

@@ -57,6 +57,7 @@ func removed(before, after map[string]string) []string {
 // expires) and of delayed-deleted mailboxes, and nothing else; Cyrus
 // removes the same files from the same state.
 func TestExpireRemovesExactly(t *testing.T) {
+	t.Parallel()
 	f := getFixture(t)
 	in := f.take(t)
 	in.restore(t)
@@ -98,6 +99,7 @@ func TestExpireRemovesExactly(t *testing.T) {
 
 // TestExpireUserFlags: -t removes the user flags no message uses.
 func TestExpireUserFlags(t *testing.T) {
+	t.Parallel()
 	f := getFixture(t)
 	in := f.take(t)
 	names := func() []string {
@@ -159,6 +161,7 @@ func TestExpireUserFlags(t *testing.T) {
 
 // TestExpireUsage: option errors exit 64 as Cyrus's do.
 func TestExpireUsage(t *testing.T) {
+	t.Parallel()
 	f := getFixture(t)
 	in := f.take(t)
 	in.restore(t)
@@ -174,6 +177,7 @@ func TestExpireUsage(t *testing.T) {
 
 // TestExpireDuplicates: -E prunes deliver.db as Cyrus does.
 func TestExpireDuplicates(t *testing.T) {
+	t.Parallel()
 	f := getFixture(t)
 	in := f.take(t)
 	count := func() int {

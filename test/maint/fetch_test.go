@@ -16,6 +16,7 @@ import (
 // served by the real Cyrus imapd: a FETCH shows every message with the
 // UID, flags and size that lib/mailbox reads.
 func TestRepairServedByCyrus(t *testing.T) {
+	t.Parallel()
 	f := getFixture(t)
 	in := &f.inst
 	in.restore(t)

@@ -9,6 +9,7 @@ import (
 // TestIpurge: the dry-run listing, the statistics and the result of a
 // purge are Cyrus's for the same spool.
 func TestIpurge(t *testing.T) {
+	t.Parallel()
 	f := getFixture(t)
 	in := f.take(t)
 	for _, args := range [][]string{

@@ -11,6 +11,7 @@ import (
 // TestQuotaReport: the report and its JSON form, for the whole instance
 // and for selections, print what Cyrus prints.
 func TestQuotaReport(t *testing.T) {
+	t.Parallel()
 	f := getFixture(t)
 	in := f.take(t)
 	in.restore(t)
@@ -75,6 +76,7 @@ func quotaDamage(t *testing.T, in *inst) {
 // TestQuotaFix: quota -f finds and fixes the same things as Cyrus, says
 // so in the same words on stderr, and a second run finds nothing.
 func TestQuotaFix(t *testing.T) {
+	t.Parallel()
 	f := getFixture(t)
 	in := f.take(t)
 	for _, args := range [][]string{{"-f"}, {"-f", "-q"}, {"-f", "user.alice"}, {"-f", "-u", "alice"}} {

@@ -11,6 +11,7 @@ import (
 // TestReconstructOptions: the options of reconstruct(8) beside Cyrus's,
 // on the same spool.
 func TestReconstructOptions(t *testing.T) {
+	t.Parallel()
 	f := getFixture(t)
 	in := f.take(t)
 	byName := map[string]damage{}
@@ -99,6 +100,7 @@ func TestReconstructOptions(t *testing.T) {
 // a mailbox kept by uniqueid a new id but leaves its directory where it
 // was, so it is not compared.)
 func TestReconstructUniqueIDClash(t *testing.T) {
+	t.Parallel()
 	f := getFixture(t)
 	in := f.take(t)
 	in.restore(t)

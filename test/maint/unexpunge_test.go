@@ -7,6 +7,7 @@ import (
 // TestUnexpunge: -l lists (with ctime lines) and -a/-u/-t restore as
 // Cyrus does, on the same spool.
 func TestUnexpunge(t *testing.T) {
+	t.Parallel()
 	f := getFixture(t)
 	in := f.take(t)
 	for _, args := range [][]string{
