@@ -262,13 +262,7 @@ func (d *Deliverer) Deliver(ctx context.Context, m *Message, rcpts []*Recipient)
 			errs[i] = err
 			continue
 		}
-		var plan Plan
-		var err error
-		if d.o.Router != nil {
-			plan, err = d.o.Router.Route(ctx, m, r)
-		} else {
-			plan = d.LocalPlan(m, r)
-		}
+		plan, err := d.route(ctx, m, r)
 		if err != nil {
 			errs[i] = err
 			continue

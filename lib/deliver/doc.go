@@ -19,6 +19,13 @@
 // targets and flags, with LocalPlan for the implicit keep. Routers run
 // in the session goroutine and never write.
 //
+// The single decision point is Deliverer.route (plan.go): every
+// recipient of every message, from lmtpd and from deliver(8) alike,
+// gets its target folders and flags there and nowhere else, so the
+// Sieve engine plugs in by setting Options.Router. The committer (the
+// try method in commit.go) only applies a Plan: it checks each Target
+// (exists, 'p' right, quota, duplicate) and falls back to the next.
+//
 // # The group commit
 //
 // Deliver hands the deliveries to the process's committer and waits.

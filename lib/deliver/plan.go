@@ -57,6 +57,18 @@ func (f RouterFunc) Route(ctx context.Context, m *Message, r *Recipient) (Plan, 
 	return f(ctx, m, r)
 }
 
+// route is the one function that decides, for one recipient of a
+// message, the target folders and the flags of each delivery: the
+// Router when there is one (Sieve), LocalPlan otherwise. Deliver calls
+// it for every recipient and nothing else chooses a mailbox; the
+// committer only checks and appends what the Plan says.
+func (d *Deliverer) route(ctx context.Context, m *Message, r *Recipient) (Plan, error) {
+	if d.o.Router != nil {
+		return d.o.Router.Route(ctx, m, r)
+	}
+	return d.LocalPlan(m, r), nil
+}
+
 // LocalPlan is Cyrus's delivery without a Sieve script (lmtpd.c
 // deliver_local): a shared folder gets the message if the poster has
 // 'p' there; user+detail goes to that folder of the user when the poster
