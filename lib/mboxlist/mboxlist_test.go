@@ -81,7 +81,7 @@ func TestRenameTreeAndHistory(t *testing.T) {
 		}
 	}
 	c, err := l.Lookup("user.carol.Sent")
-	if err != nil || c.UniqueID != s.UniqueID || c.FolderModSeq != 2 {
+	if err != nil || c.UniqueID != s.UniqueID || c.FolderModSeq != 4 { // 2 for the rename, 2 for the ACL
 		t.Fatalf("renamed: %v %+v", err, c)
 	}
 	ie, _ := l.LookupID(a.UniqueID)
@@ -94,9 +94,52 @@ func TestRenameTreeAndHistory(t *testing.T) {
 	if err != nil || mh.Name != "user.carol.Sent" {
 		t.Fatalf("header %v %+v", err, mh)
 	}
-	// the ACL is not rewritten by a user rename (as in Cyrus)
-	if c.ACL != "alice\t"+OwnerRights+"\t" {
-		t.Fatalf("acl %q", c.ACL)
+	// the old owner's ACL entry goes to the new owner, in the record and
+	// in cyrus.header (Cyrus imapd's user_renameacl after the rename)
+	if c.ACL != "carol\t"+OwnerRights+"\t" || mh.ACL != c.ACL {
+		t.Fatalf("acl %q, header %q", c.ACL, mh.ACL)
+	}
+}
+
+// The ACL hand-over of a user rename, as the real Cyrus 3.6.1 did it
+// (admin RENAME user.alice user.carol with allowusermoves, then GETACL):
+// an existing entry of the new owner is replaced in place, otherwise the
+// entry is appended; negative entries stay; each change takes a folder
+// modseq (two after the rename's own).
+func TestRenameACLUserAsCyrus(t *testing.T) {
+	for _, c := range [][3]string{
+		{"alice\tlrswipkxtecdan\tdave\tlrs\t-alice\tp\t", "dave\tlrs\t-alice\tp\tcarol\tlrswipkxtecdan\t"},
+		{"alice\tlrswipkxtecdan\tbob\tlr\tcarol\tw\t", "bob\tlr\tcarol\tlrswipkxtecdan\t"},
+		{"bob\tlr\t", "bob\tlr\t"},
+		{"", ""},
+	} {
+		if got := RenameACLUser(c[0], "alice", "carol"); got != c[1] {
+			t.Errorf("RenameACLUser(%q) = %q, want %q", c[0], got, c[1])
+		}
+	}
+	l, _ := testList(t)
+	mustCreate(t, l, "user.alice")
+	sent := mustCreate(t, l, "user.alice.Sent")
+	if err := l.SetACL("user.alice.Sent", "alice\tlrswipkxtecdan\tbob\tlr\tcarol\tw\t"); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := l.Lookup("user.alice.Sent")
+	if err := l.RenameTree(RenameRequest{Old: "user.alice", New: "user.carol", IsAdmin: true}); err != nil {
+		t.Fatal(err)
+	}
+	after, err := l.Lookup("user.carol.Sent")
+	if err != nil || after.UniqueID != sent.UniqueID || after.ACL != "bob\tlr\tcarol\tlrswipkxtecdan\t" {
+		t.Fatalf("%v %+v", err, after)
+	}
+	if tomb, _ := l.LookupAll("user.alice.Sent"); after.FolderModSeq != tomb.FolderModSeq+2 || tomb.FolderModSeq <= before.FolderModSeq {
+		t.Fatalf("folder modseqs: before %d, tombstone %d, after %d", before.FolderModSeq, tomb.FolderModSeq, after.FolderModSeq)
+	}
+	// a rename inside one user leaves the ACL alone
+	if err := l.RenameTree(RenameRequest{Old: "user.carol.Sent", New: "user.carol.Old", IsAdmin: true}); err != nil {
+		t.Fatal(err)
+	}
+	if o, _ := l.Lookup("user.carol.Old"); o.ACL != after.ACL {
+		t.Fatalf("acl %q", o.ACL)
 	}
 }
 
@@ -361,4 +404,40 @@ func TestUpgradePre36(t *testing.T) {
 		t.Fatal("upgraded twice")
 	}
 	_ = dir
+}
+
+// A user rename carries the user's quota root: the real Cyrus 3.6.1,
+// after SETQUOTA user.alice (STORAGE 100) and RENAME user.alice
+// user.carol, answers QUOTAROOT user.carol user.carol with the same limit,
+// and GETQUOTA user.alice with "Quota root does not exist".
+func TestRenameUserMovesQuotaRoot(t *testing.T) {
+	l, dir := testList(t)
+	q := withQuota(t, dir)
+	l.Close()
+	s := *l.Settings()
+	s.Quota = q
+	l, err := Open(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	mustCreate(t, l, "user.alice")
+	mustCreate(t, l, "user.alice.Sent")
+	if err := l.SetQuota(q, "user.alice", map[quota.Resource]int64{quota.Storage: 100}, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.RenameTree(RenameRequest{Old: "user.alice", New: "user.carol", IsAdmin: true}); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"user.carol", "user.carol.Sent"} {
+		if r, ok, err := q.Root(n); err != nil || !ok || r != "user.carol" {
+			t.Errorf("root of %s: %q %v %v", n, r, ok, err)
+		}
+	}
+	if qq, err := q.Read("user.carol"); err != nil || qq.Limit[quota.Storage] != 100 || qq.Used[quota.NumFolders] != 2 {
+		t.Errorf("user.carol quota: %v %+v", err, qq)
+	}
+	if _, err := q.Read("user.alice"); err == nil {
+		t.Errorf("quota root user.alice still exists")
+	}
 }

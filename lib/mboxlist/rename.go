@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"gyrus/lib/mailbox"
+	"gyrus/lib/quota"
 )
 
 // RenameRequest describes the rename of a mailbox and everything below it.
@@ -34,6 +35,9 @@ type renameItem struct {
 	quotaRoot  string
 	newQuota   string
 	quotaKnown bool
+	// modseqBumps are folder modseqs taken beyond the rename's own
+	// (a user rename's ACL changes)
+	modseqBumps uint64
 }
 
 // RenameTree renames Old and every mailbox below it to New (Cyrus
@@ -49,6 +53,13 @@ type renameItem struct {
 //  3. one mailboxes.db transaction, committed;
 //  4. each mailbox's cyrus.header gets its new name (and quota root); the
 //     copied sources are removed.
+//
+// The rename of a user (user.X to user.Y) also hands X's ACL entries to Y
+// in every renamed mailbox (Cyrus's user_renameacl; RenameACLUser), moves
+// the quota root user.X to user.Y, and, when X's INBOX is a legacy by-name
+// mailbox, X's seen file, subscriptions and sieve directory (Cyrus's
+// user_renamedata; by-uuid users keep theirs, which are found by the
+// INBOX's uniqueid and name the user's folders relative to INBOX).
 //
 // Crash recovery (ctl_mboxlist -v): before 3 nothing changed but stray
 // copies, which -v removes (a directory no record points to); after 3 the
@@ -70,12 +81,16 @@ func (l *List) RenameTree(req RenameRequest) error {
 	}
 	on := ns.ParseInternal(req.Old)
 	nn := ns.ParseInternal(req.New)
+	var oldUser, newUser string // set for the rename of a user
 	if on.LocalPart != "" && len(on.Boxes) == 0 && on.Deleted == 0 && req.Old != req.New {
 		switch {
 		case nn.Deleted != 0:
 		case nn.LocalPart != "" && nn.Deleted == 0:
 			if !l.s.AllowUserMoves && !req.IsAdmin {
 				return ErrNotSupported
+			}
+			if len(nn.Boxes) == 0 && on.UserID() != nn.UserID() {
+				oldUser, newUser = on.UserID(), nn.UserID()
 			}
 		default:
 			return ErrNotSupported
@@ -136,6 +151,13 @@ func (l *List) RenameTree(req RenameRequest) error {
 		if req.Partition != "" {
 			ne.Partition = req.Partition
 		}
+		if oldUser != "" {
+			if acl := RenameACLUser(ne.ACL, oldUser, newUser); acl != ne.ACL {
+				// Cyrus's two ACL changes after the rename each take a
+				// folder modseq
+				ne.ACL, it.modseqBumps = acl, 2
+			}
+		}
 		it.neu = ne
 	}
 	rtx.Abort()
@@ -157,7 +179,55 @@ func (l *List) RenameTree(req RenameRequest) error {
 			return ErrPartition
 		}
 	}
-	return l.renameItems(items, req)
+	if err := l.renameItems(items, req); err != nil {
+		return err
+	}
+	if oldUser == "" {
+		return nil
+	}
+	var first error
+	if q, ok := l.s.Quota.(*quota.DB); ok && q != nil {
+		first = l.moveUserQuotaRoot(q, req.Old, req.New)
+	}
+	if items[0].old.Name == req.Old && items[0].old.IsLegacy() {
+		if err := l.renameLegacyUserData(oldUser, newUser); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// moveUserQuotaRoot gives a renamed user's quota root to the new name, as
+// the real Cyrus 3.6.1 ends up after RENAME user.X user.Y: a root named
+// user.Y with X's limits, holding the renamed mailboxes and their usage,
+// and no root user.X any more. The caller holds both users' locks.
+func (l *List) moveUserQuotaRoot(q *quota.DB, oldRoot, newRoot string) error {
+	old, err := q.Read(oldRoot)
+	if errors.Is(err, quota.ErrNoRoot) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	limits := map[quota.Resource]int64{}
+	for r := quota.Resource(0); r < quota.NumResources; r++ {
+		if old.Limit[r] != quota.Unlimited {
+			limits[r] = old.Limit[r]
+		}
+	}
+	if _, err := q.Read(newRoot); errors.Is(err, quota.ErrNoRoot) {
+		if err := q.SetLimits(newRoot, limits); err != nil {
+			return err
+		}
+		// the renamed mailboxes (no root, or the old one) move under it
+		if err := l.moveQuotaRoots(q, newRoot, func(cur string) bool {
+			return cur == "" || cur == oldRoot || len(cur) < len(newRoot)
+		}, newRoot); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
+	return q.Delete(oldRoot)
 }
 
 // renameItems runs steps 2 to 4 of RenameTree on checked items.
@@ -195,7 +265,7 @@ func (l *List) renameItems(items []*renameItem, req RenameRequest) error {
 		h := mb.Header()
 		it.neu.UIDValidity = h.UIDValidity
 		it.neu.CreatedModSeq = h.CreatedModSeq
-		it.neu.FolderModSeq = h.HighestModSeq + 1
+		it.neu.FolderModSeq = h.HighestModSeq + 1 + it.modseqBumps
 		it.quotaRoot = mb.QuotaRoot()
 		if it.copyFiles {
 			tx, err := mb.Begin()
@@ -227,7 +297,7 @@ func (l *List) renameItems(items []*renameItem, req RenameRequest) error {
 			if it.neu.Name != it.old.Name {
 				tomb := &Entry{Type: it.old.Type | Deleted, UIDValidity: it.old.UIDValidity,
 					UniqueID: it.old.UniqueID, CreatedModSeq: it.old.CreatedModSeq,
-					FolderModSeq: it.neu.FolderModSeq}
+					FolderModSeq: it.neu.FolderModSeq - it.modseqBumps}
 				if err := t.Put(it.old.Name, tomb); err != nil {
 					return err
 				}
@@ -283,4 +353,38 @@ func (l *List) renameOne(e *Entry, newname, partition string, locked, keepInter 
 	}
 	it := &renameItem{old: e, neu: ne}
 	return l.renameItems([]*renameItem{it}, req)
+}
+
+// RenameACLUser gives olduser's rights in a tab-form ACL to newuser, as
+// Cyrus 3.6.1's user_renameacl does when a user is renamed (a SETACL for
+// the new identifier, then a DELETEACL of the old one): newuser's entry is
+// replaced in place if it exists, else appended; olduser's entry goes.
+// Negative entries ("-olduser") are left alone, as Cyrus leaves them.
+func RenameACLUser(acl, olduser, newuser string) string {
+	pairs := SplitACL(acl)
+	rights, found := "", false
+	for _, p := range pairs {
+		if p[0] == olduser {
+			rights, found = p[1], true
+			break
+		}
+	}
+	if !found || olduser == newuser {
+		return acl
+	}
+	out := make([][2]string, 0, len(pairs)+1)
+	replaced := false
+	for _, p := range pairs {
+		switch p[0] {
+		case olduser:
+			continue
+		case newuser:
+			p[1], replaced = rights, true
+		}
+		out = append(out, p)
+	}
+	if !replaced {
+		out = append(out, [2]string{newuser, rights})
+	}
+	return JoinACL(out)
 }

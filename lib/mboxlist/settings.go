@@ -35,6 +35,12 @@ type Settings struct {
 	DeleteDelayed  bool   // delete_mode: delayed
 	AllowUserMoves bool   // allowusermoves
 
+	// SubsBackend (subscription_db, "" = flat) and SieveUseHomeDir
+	// (sieveusehomedir) are what the rename of a legacy user needs to
+	// move the user's subscriptions and sieve directory.
+	SubsBackend     string
+	SieveUseHomeDir bool
+
 	// Quota, when set, gives quota roots and receives folder usage.
 	Quota QuotaHook
 
@@ -68,6 +74,8 @@ func SettingsFromConfig(c *config.Config) (Settings, error) {
 		DefaultACL:       c.Defaultacl(),
 		DeleteDelayed:    c.DeleteMode() != "immediate",
 		AllowUserMoves:   c.Allowusermoves(),
+		SubsBackend:      c.SubscriptionDb(),
+		SieveUseHomeDir:  c.Sieveusehomedir(),
 		Mailbox:          mailbox.DefaultOptions(),
 	}
 	if !c.MetapartitionFiles().Has(config.MetapartitionFilesHeader) {

@@ -13,7 +13,8 @@ import (
 )
 
 // fixHeader makes a mailbox's cyrus.header agree with its record: the
-// name (a rename that keeps the files), and the quota root when known.
+// name (a rename that keeps the files), the ACL (a user rename hands the
+// old owner's entry to the new one), and the quota root when known.
 func (l *List) fixHeader(e *Entry, quotaRoot string, quotaKnown bool) error {
 	loc, err := l.s.Locate(e)
 	if err != nil {
@@ -26,7 +27,8 @@ func (l *List) fixHeader(e *Entry, quotaRoot string, quotaKnown bool) error {
 	}
 	defer mb.Close()
 	mh := mb.MailboxHeader()
-	if mh.Name == e.Name && (!quotaKnown || mb.QuotaRoot() == quotaRoot) {
+	aclDiffers := e.ACL != "" && mh.ACL != e.ACL
+	if mh.Name == e.Name && !aclDiffers && (!quotaKnown || mb.QuotaRoot() == quotaRoot) {
 		return nil
 	}
 	tx, err := mb.Begin()
@@ -34,6 +36,9 @@ func (l *List) fixHeader(e *Entry, quotaRoot string, quotaKnown bool) error {
 		return fmt.Errorf("%s: %w", e.Name, err)
 	}
 	tx.SetName(e.Name, false)
+	if aclDiffers {
+		tx.SetACL(e.ACL)
+	}
 	if quotaKnown && mb.QuotaRoot() != quotaRoot {
 		if err := tx.SetQuotaRoot(quotaRoot); err != nil {
 			tx.Abort()
