@@ -290,7 +290,7 @@ func (p *printer) paths(n mboxname.Name, e *mboxlist.Entry) error {
 	}
 	data, meta, archive := p.mailboxPaths(e)
 	if p.o.json {
-		return p.printJSON(n, data, meta, archive)
+		return p.printJSON(n, e.Partition, data, meta, archive)
 	}
 	all := p.o.paths == doAll
 	line := func(prefix, path string) {
@@ -372,10 +372,11 @@ func (p *printer) sievePath(userid string) string {
 }
 
 // printJSON prints what Cyrus's print_json does (jansson, 2-space indent,
-// sorted keys). The "xapian" object lists search tiers from
-// searchpartition-* keys; Gyrus computes none of their paths yet, so a
-// configuration with search tiers prints an empty object.
-func (p *printer) printJSON(n mboxname.Name, data, meta, archive string) error {
+// sorted keys). For a user's mailbox, "xapian" maps each search tier (the
+// part before "searchpartition-" of any overflow key) to the owner's
+// Xapian directory in that tier's search partition for the mailbox's
+// partition (see xapianDirs).
+func (p *printer) printJSON(n mboxname.Name, partition, data, meta, archive string) error {
 	ns := p.l.NS()
 	res := map[string]any{}
 	mb := map[string]any{}
@@ -404,7 +405,7 @@ func (p *printer) printJSON(n mboxname.Name, data, meta, archive string) error {
 		}
 		u["sieve"] = p.sievePath(userid)
 		res["user"] = u
-		res["xapian"] = map[string]any{}
+		res["xapian"] = p.xapianDirs(userid, partition)
 	}
 	res["archive"] = archive
 	res["data"] = data
@@ -418,4 +419,44 @@ func (p *printer) printJSON(n mboxname.Name, data, meta, archive string) error {
 	}
 	os.Stdout.Write(buf.Bytes())
 	return nil
+}
+
+// xapianDirs is the "xapian" object of mbpath -j (Cyrus 3.6.1
+// xapian_basedir for every tier named by a "<tier>searchpartition-<part>"
+// overflow key): for each tier whose search partition for this mailbox's
+// partition is configured, the owner's directory under it, by the INBOX's
+// uniqueid (<root>/user/uuid/<c0>/<c1>/<id>) or, for a legacy INBOX, by
+// name (<root>[/domain/<h>/<domain>]/<h>/user/<localpart>). An owner
+// without an INBOX has no directory, so no entry.
+func (p *printer) xapianDirs(userid, partition string) map[string]any {
+	out := map[string]any{}
+	const marker = "searchpartition-"
+	for _, ent := range p.c.OverflowEntries() {
+		i := strings.Index(ent.Key, marker)
+		if i < 0 {
+			continue
+		}
+		tier := ent.Key[:i]
+		root, ok := p.c.Overflow(tier + marker + partition)
+		if !ok {
+			continue
+		}
+		ns := p.l.NS()
+		inbox, err := p.l.Lookup(ns.UserInbox(userid, ""))
+		if err != nil {
+			continue
+		}
+		if inbox.IsLegacy() {
+			in := ns.ParseInternal(inbox.Name)
+			full := p.c.Fulldirhash()
+			dir := root
+			if in.Domain != "" {
+				dir += "/domain/" + string(mboxname.DirHash(in.Domain, full)) + "/" + in.Domain
+			}
+			out[tier] = dir + "/" + string(mboxname.DirHash(in.LocalPart, full)) + "/user/" + in.LocalPart
+		} else {
+			out[tier] = root + "/user/" + mboxname.UUIDPath("", inbox.UniqueID)
+		}
+	}
+	return out
 }
