@@ -104,3 +104,40 @@ func TestPaths(t *testing.T) {
 		t.Errorf("-u -p: %d %q", code, errs)
 	}
 }
+
+// -j lists a user's Xapian directory per search tier configured for the
+// mailbox's partition: by INBOX uniqueid, or by name for a legacy INBOX
+// (Cyrus user_hash_xapian); shared mailboxes have no xapian object.
+func TestJSONXapianTiers(t *testing.T) {
+	conf, l := setup(t)
+
+	f, _ := os.OpenFile(conf, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString("tempsearchpartition-default: /s/temp\narchivesearchpartition-other: /s/arch\n")
+	f.Close()
+	in, _ := l.Lookup("user.alice")
+	code, out, errs := runProg(t, "", "-C", conf, "-j", "user.alice.Sent")
+	want := `"xapian": {
+    "temp": "/s/temp/user/uuid/` + in.UniqueID[:1] + "/" + in.UniqueID[1:2] + "/" + in.UniqueID + `"
+  }`
+	if code != 0 || !strings.Contains(out, want) {
+		t.Fatalf("%d %s %s\nwant %s", code, out, errs, want)
+	}
+	if code, out, _ := runProg(t, "", "-C", conf, "-j", "shared"); code != 0 || strings.Contains(out, "xapian") {
+		t.Fatalf("shared: %d %s", code, out)
+	}
+	// a legacy user: the directory goes by name, hashed
+	if err := l.Update(func(tx *mboxlist.Tx) error {
+		e, err := tx.Lookup("user.alice")
+		if err != nil {
+			return err
+		}
+		e.Type |= mboxlist.LegacyDirs
+		return tx.Put(e.Name, e)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs = runProg(t, "", "-C", conf, "-j", "user.alice.Sent")
+	if code != 0 || !strings.Contains(out, `"temp": "/s/temp/a/user/alice"`) {
+		t.Fatalf("legacy: %d %s %s", code, out, errs)
+	}
+}
