@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -8,13 +9,14 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"gyrus/lib/imapwire"
+	"gyrus/lib/mailbox/index"
 	"gyrus/lib/message"
+	"gyrus/lib/search"
 )
 
 // SEARCH (RFC 9051 6.4.4, RFC 4731 ESEARCH, RFC 5182 SEARCHRES, RFC
 // 7162 MODSEQ) answered as Cyrus's cmd_search/index_search do. The
-// evaluation itself is one call, evaluateSearch (searcheval.go), which
-// lib/search will replace.
+// evaluation is lib/search's (search below).
 
 // knownCharset is asked by the parser for SEARCH/SORT/THREAD CHARSET
 // (Cyrus: charset_lookupname).
@@ -28,6 +30,10 @@ func (s *Session) cmdSearch(tag string, uid bool, a *imapwire.Search) {
 	// Cyrus index_search: updates first (no expunges), then the search.
 	s.tellChanges(false)
 	seqs, err := s.search(a.Program, a.Charset)
+	if errors.Is(err, errSearchFailed) {
+		s.okText(tag, fmt.Sprintf("Completed (0 msgs in %.3f secs)", time.Since(start).Seconds()))
+		return
+	}
 	if err != nil {
 		s.no(tag, err)
 		return
@@ -46,54 +52,90 @@ func (s *Session) cmdSearch(tag string, uid bool, a *imapwire.Search) {
 	s.okText(tag, fmt.Sprintf("Completed (%d msgs in %.3f secs)", len(seqs), time.Since(start).Seconds()))
 }
 
-// search evaluates a program over the selected mailbox and returns the
-// matching sequence numbers in ascending order.
+// errSearchFailed is Cyrus's failed search_query_run (a FUZZY string key
+// without a search engine): SEARCH, SORT and THREAD then answer OK with
+// no untagged response and 0 messages (index_search "goto out").
+var errSearchFailed = errors.New("search failed")
+
+// search evaluates a program over the selected mailbox with lib/search
+// (Cyrus's semantics: the CHARSET's strings and the messages' text in
+// lib/charset's search form) and returns the matching sequence numbers
+// in ascending order.
 func (s *Session) search(prog *imapwire.SearchKey, charset string) ([]uint32, error) {
 	sel := s.sel
 	if sel.gone {
 		return nil, errGone
 	}
-	prog = convertSearchText(prog, charset)
-	q := &searchQuery{
-		Program:   prog,
-		Charset:   charset,
-		View:      sel.view,
-		Mailbox:   sel.mb,
-		Seen:      sel.isSeen,
-		Recent:    func(seq uint32) bool { return sel.extra[seq-1].recent },
-		SearchRes: s.searchRes,
-		Now:       time.Now(),
-		MsgOpts:   s.srv.msgopts,
+	maxLines := s.srv.msgopts.MaxHeaderLines
+	if maxLines == 0 {
+		maxLines = -1 // maxheaderlines: 0 is no limit; lib/search's 0 is the default
 	}
-	return evaluateSearch(q)
+	opt := &search.Options{
+		Seen:           func(seq uint32, _ *index.Record) bool { return sel.isSeen(seq) },
+		Recent:         func(seq, _ uint32) bool { return sel.extra[seq-1].recent },
+		SearchRes:      s.searchRes,
+		Now:            time.Now(),
+		Flags:          s.srv.searchFlags,
+		FlagsSet:       true,
+		MaxHeaderLines: maxLines,
+		Annotation:     s.searchAnnotation,
+	}
+	res, err := search.Search(sel.view, prog, charset, opt)
+	if errors.Is(err, search.ErrFuzzy) {
+		return nil, errSearchFailed
+	}
+	if err != nil {
+		return nil, err
+	}
+	return res.Seqs, nil
 }
 
-// convertSearchText returns a copy of the program whose search strings
-// are converted from charset (default US-ASCII, as Cyrus) to UTF-8:
-// bytes the charset cannot hold become U+FFFD, as Cyrus's
-// charset_convert makes them.
-func convertSearchText(k *imapwire.SearchKey, charset string) *imapwire.SearchKey {
-	if k == nil {
+// searchAnnotation gives lib/search the values of message uid's
+// annotations whose entry matches the pattern, for the attribute asked:
+// value.shared, value.priv (this user's) or value (both).
+func (s *Session) searchAnnotation(uid uint32, entry, attrib string) [][]byte {
+	anns, err := s.sel.mb.Annotations(uid)
+	if err != nil {
 		return nil
 	}
-	if charset == "" {
-		charset = "US-ASCII"
-	}
-	c := *k
-	switch k.Op {
-	case imapwire.SearchBcc, imapwire.SearchBody, imapwire.SearchCc, imapwire.SearchFrom,
-		imapwire.SearchSubject, imapwire.SearchText, imapwire.SearchTo, imapwire.SearchHeader,
-		imapwire.SearchDeliveredTo, imapwire.SearchListID, imapwire.SearchContentType,
-		imapwire.SearchAttachmentName:
-		c.Text = toUTF8([]byte(k.Text), charset)
-	}
-	if len(k.Keys) > 0 {
-		c.Keys = make([]*imapwire.SearchKey, len(k.Keys))
-		for i, sub := range k.Keys {
-			c.Keys[i] = convertSearchText(sub, charset)
+	var out [][]byte
+	for _, a := range anns {
+		if !annotationEntryMatch(entry, a.Entry) {
+			continue
 		}
+		switch strings.ToLower(attrib) {
+		case "value.shared":
+			if a.UserID != "" {
+				continue
+			}
+		case "value.priv":
+			if a.UserID != s.userid {
+				continue
+			}
+		default:
+			if a.UserID != "" && a.UserID != s.userid {
+				continue
+			}
+		}
+		out = append(out, a.Value)
 	}
-	return &c
+	return out
+}
+
+// toUTF8 converts text in charset to UTF-8 with lib/message's decoders.
+func toUTF8(b []byte, charset string) string {
+	if charset == "" {
+		charset = "us-ascii"
+	}
+	d := message.LookupCharset(charset)
+	if d == nil || d.IsUTF8() {
+		return string(b)
+	}
+	out := make([]byte, 0, len(b))
+	for _, c := range b {
+		out = d.Put(out, c)
+	}
+	return string(d.Flush(out))
 }
 
 // writeSearchResult writes "* SEARCH ..." or, with RETURN options, the

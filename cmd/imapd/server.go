@@ -12,6 +12,7 @@ import (
 
 	"gyrus/lib/acl"
 	"gyrus/lib/annotate"
+	"gyrus/lib/charset"
 	"gyrus/lib/config"
 	"gyrus/lib/idle"
 	"gyrus/lib/imapwire"
@@ -63,6 +64,9 @@ type Server struct {
 	mbopts  mailbox.Options
 	msgopts message.Options
 	limits  imapwire.Limits
+	// searchFlags are the search normalisation of search_skipdiacrit,
+	// search_whitespace and rfc2047_utf8 (lib/charset).
+	searchFlags charset.Flags
 
 	admins       []string
 	proxyservers []string
@@ -159,6 +163,7 @@ func NewServer(env *service.Env, f Flags) (*Server, error) {
 		RFC2046Strict:  c.Rfc2046Strict(),
 		RFC2047UTF8:    c.Rfc2047Utf8(),
 	}
+	s.searchFlags = charset.ConfigFlags(c.SearchSkipdiacrit(), c.SearchWhitespace(), c.Rfc2047Utf8())
 	s.limits = imapwire.Limits{
 		MaxWord:        int64(c.Maxword()),
 		MaxQuoted:      int64(c.Maxquoted()),

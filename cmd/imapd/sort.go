@@ -2,12 +2,14 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
-	"github.com/emersion/go-imap/v2"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/emersion/go-imap/v2"
 
 	"gyrus/lib/imapwire"
 	"gyrus/lib/log"
@@ -510,6 +512,10 @@ func (s *Session) cmdSort(tag string, uid bool, a *imapwire.Sort) {
 	start := time.Now()
 	s.tellChanges(false)
 	seqs, err := s.search(a.Program, a.Charset)
+	if errors.Is(err, errSearchFailed) {
+		s.okText(tag, fmt.Sprintf("Completed (0 msgs in %.3f secs)", time.Since(start).Seconds()))
+		return
+	}
 	if err != nil {
 		s.no(tag, err)
 		return
@@ -606,6 +612,10 @@ func (s *Session) cmdThread(tag string, uid bool, a *imapwire.Thread) {
 	s.tellChanges(false)
 	alg := strings.ToUpper(a.Algorithm)
 	seqs, err := s.search(a.Program, a.Charset)
+	if errors.Is(err, errSearchFailed) {
+		s.okText(tag, fmt.Sprintf("Completed (0 msgs in %.3f secs)", time.Since(start).Seconds()))
+		return
+	}
 	if err != nil {
 		s.no(tag, err)
 		return
