@@ -89,6 +89,87 @@ func TestRepairServedByCyrus(t *testing.T) {
 			t.Errorf("%s served by Cyrus:\n%s\nlib/mailbox reads:\n%s", name, g, want[name])
 		}
 	}
+	t.Run("beside-services", func(t *testing.T) { toolsBesideServices(t, f, in) })
+}
+
+// toolsBesideServices: the tools run while Cyrus's imapd delivers into
+// the same mailboxes (APPEND with flags, STORE, EXPUNGE); no message is
+// lost or damaged: every APPEND that got its OK is there with its flags,
+// and Cyrus's own reconstruct and quota find nothing to fix afterwards.
+func toolsBesideServices(t *testing.T, f *fixture, in *inst) {
+	stop := make(chan struct{})
+	type result struct {
+		n   int // APPENDs that got their OK
+		err error
+	}
+	res := make(chan result, 1)
+	go func() {
+		c, err := f.imap("alice", "alicepw")
+		if err != nil {
+			res <- result{0, err}
+			return
+		}
+		defer c.close()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				res <- result{i, nil}
+				return
+			default:
+			}
+			msg := fmt.Sprintf("From: a@example.com\r\nSubject: beside %d\r\nMessage-ID: <beside%d@example.com>\r\n\r\nbody %d\r\n", i, i, i)
+			for _, step := range []func() error{
+				func() error { return c.appendLit("APPEND INBOX ($Beside \\Flagged) {%d}\r\n%s", msg) },
+				func() error { return c.ok("SELECT INBOX") },
+				func() error { return c.ok(`UID STORE 1:* +FLAGS (\Answered)`) },
+				func() error { return c.ok("CLOSE") },
+			} {
+				if err := step(); err != nil {
+					res <- result{i, err}
+					return
+				}
+			}
+		}
+	}()
+	// each tool runs twice while the deliveries go on
+	for _, args := range [][]string{
+		{"reconstruct", "user.alice"}, {"quota", "-f", "-q"}, {"cyr_expire", "-X", "0", "-E", "1", "-u", "alice"},
+		{"chk_cyrus", "-M", "user.alice"}, {"unexpunge", "-l", "user.alice"}, {"ipurge", "-n", "-f", "-d", "0", "user.alice"},
+		{"mbexamine", "-q", "user.alice"}, {"reconstruct", "-G", "user.alice"}, {"quota", "-f", "user.alice"},
+		{"cyr_expire", "-D", "0", "-t", "-p", "user.alice"},
+	} {
+		if out, errs, code := in.gyrus(t, args[0], args[1:]...); code != 0 {
+			t.Errorf("%v beside Cyrus: exit %d\n%s%s", args, code, out, errs)
+		}
+	}
+	close(stop)
+	r := <-res
+	if r.err != nil {
+		t.Fatalf("IMAP beside the tools, after %d messages: %v", r.n, r.err)
+	}
+	n := r.n
+	t.Logf("%d messages appended beside the tools", n)
+	if n == 0 {
+		t.Errorf("no APPEND finished while the tools ran")
+	}
+	c, err := f.imap("alice", "alicepw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines, err := c.lines("EXAMINE INBOX", `UID SEARCH KEYWORD $Beside FLAGGED ANSWERED`)
+	c.close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lines) != 1 || len(strings.Fields(lines[0])) != 2+n {
+		t.Errorf("after the tools, the %d appended messages with their flags: %q", n, lines)
+	}
+	if out, errs, _ := in.cyrus(t, "reconstruct", "-n", "-G", "user.alice"); out != "user.alice\n" {
+		t.Errorf("Cyrus's reconstruct -n -G after the tools:\n%s%s", out, errs)
+	}
+	if _, errs, _ := in.cyrus(t, "quota", "-f", "-n", "-q"); errs != "" {
+		t.Errorf("Cyrus's quota -f -n after the tools:\n%s", errs)
+	}
 }
 
 // lines runs commands and returns the untagged lines of the last one.
