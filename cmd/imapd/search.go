@@ -19,9 +19,10 @@ import (
 // evaluation is lib/search's (search below).
 
 // knownCharset is asked by the parser for SEARCH/SORT/THREAD CHARSET
-// (Cyrus: charset_lookupname).
+// (Cyrus: charset_lookupname); lib/search's table, so that the parser
+// and the evaluator agree.
 func knownCharset(name string) bool {
-	return message.LookupCharset(name) != nil
+	return search.KnownCharset(name)
 }
 
 // cmdSearch runs SEARCH and UID SEARCH.
