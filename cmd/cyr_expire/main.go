@@ -158,9 +158,7 @@ func run(ctx *tool.Context, stderr io.Writer) error {
 			e.prefix = e.ns.Internal(n)
 		}
 	}
-	if a.archive >= 0 {
-		e.verbosef("archiving is not enabled (archive_enabled): nothing to archive")
-	}
+	// -A with archive_enabled off: nothing to archive, silently (as Cyrus)
 	e.doExpunge()
 	if c.Conversations() && !ctx.Bool("c") {
 		e.verbosef("conversations are not supported by Gyrus: no conversations to expire")
