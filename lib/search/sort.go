@@ -95,6 +95,10 @@ func loadData(src Source, res *Result, keys []sortKey, opt *Options) []*msgData 
 	flags := opt.flags()
 	wantCache := needs(keys, "cc", "from", "subject", "to", "displayfrom", "displayto", "ids", "spamscore")
 	out := make([]*msgData, 0, len(res.Seqs))
+	// cache entries a window at a time (the matches are in ascending
+	// order, and so mostly are their entries); what is kept of an
+	// entry is copied out before the next
+	rd := newReader(src)
 	for _, seq := range res.Seqs {
 		rec, err := src.Record(seq)
 		md := &msgData{seq: seq}
@@ -127,7 +131,7 @@ func loadData(src Source, res *Result, keys []sortKey, opt *Options) []*msgData 
 		if !wantCache {
 			continue
 		}
-		ce, err := src.Cache(seq)
+		ce, err := rd.cache(seq, &rec)
 		if err != nil {
 			continue
 		}
