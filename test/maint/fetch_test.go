@@ -2,7 +2,9 @@ package maint
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -10,10 +12,12 @@ import (
 	"time"
 
 	"gyrus/lib/mailbox/index"
+	"gyrus/test/harness"
 )
 
 // TestRepairServedByCyrus: mailboxes repaired by Gyrus's reconstruct are
-// served by the real Cyrus imapd: a FETCH shows every message with the
+// served by Gyrus's imapd (on a copy) and by the real Cyrus imapd: a
+// FETCH shows every message with the
 // UID, flags and size that lib/mailbox reads.
 func TestRepairServedByCyrus(t *testing.T) {
 	t.Parallel()
@@ -48,47 +52,29 @@ func TestRepairServedByCyrus(t *testing.T) {
 		}
 		want[name] = strings.Join(lines, "\n")
 	}
+	// Gyrus's imapd on a copy of the repaired spool and databases
+	t.Run("gyrus-imapd", func(t *testing.T) {
+		g := harness.New(t, harness.Options{IMAPDConf: map[string]string{
+			"expunge_mode": "delayed", "delete_mode": "delayed", "virtdomains": "off",
+		}})
+		for _, d := range [][2]string{{"lib", g.ConfigDir}, {"spool", g.Spool}} {
+			os.RemoveAll(d[1])
+			if err := copyTree(filepath.Join(f.dir, d[0]), d[1]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		os.MkdirAll(filepath.Join(g.ConfigDir, "proc"), 0o755)
+		os.MkdirAll(filepath.Join(g.ConfigDir, "socket"), 0o755)
+		g.Start()
+		g.AddUser(t, "alice", "alicepw")
+		g.AddUser(t, "bob", "bobpw")
+		served(t, "Gyrus", names, want, func(user, pass string) (*imapConn, error) { return imapAt(g.Addr("imap"), user, pass) })
+	})
 	if out, err := exec.Command(cyrusRef(), "start", f.dir, "--no-tls").CombinedOutput(); err != nil {
 		t.Fatalf("cyrus-ref start: %v\n%s", err, out)
 	}
 	defer exec.Command(cyrusRef(), "stop", f.dir).Run()
-	as := map[string][3]string{ // who looks, and under which name
-		"user.alice": {"alice", "alicepw", "INBOX"}, "user.alice.sub": {"alice", "alicepw", "INBOX.sub"},
-		"user.bob": {"bob", "bobpw", "INBOX"}, "shared": {"alice", "alicepw", "shared"},
-	}
-	uid := regexp.MustCompile(`UID (\d+)`)
-	flags := regexp.MustCompile(`FLAGS \(([^)]*)\)`)
-	size := regexp.MustCompile(`RFC822\.SIZE (\d+)`)
-	for _, name := range names {
-		who := as[name]
-		c, err := f.imap(who[0], who[1])
-		if err != nil {
-			t.Fatal(err)
-		}
-		lines, err := c.lines("EXAMINE "+who[2], "UID FETCH 1:* (UID FLAGS RFC822.SIZE)")
-		c.close()
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		var got []string
-		for _, l := range lines {
-			mu, mf, ms := uid.FindStringSubmatch(l), flags.FindStringSubmatch(l), size.FindStringSubmatch(l)
-			if !strings.Contains(l, " FETCH ") || mu == nil || mf == nil || ms == nil {
-				continue
-			}
-			var fl []string
-			for _, x := range strings.Fields(mf[1]) {
-				if x != `\Recent` {
-					fl = append(fl, x)
-				}
-			}
-			sort.Strings(fl)
-			got = append(got, fmt.Sprintf("%s [%s] %s", mu[1], strings.Join(fl, " "), ms[1]))
-		}
-		if g := strings.Join(got, "\n"); g != want[name] || g == "" {
-			t.Errorf("%s served by Cyrus:\n%s\nlib/mailbox reads:\n%s", name, g, want[name])
-		}
-	}
+	served(t, "Cyrus", names, want, f.imap)
 	t.Run("beside-services", func(t *testing.T) { toolsBesideServices(t, f, in) })
 }
 
@@ -169,6 +155,49 @@ func toolsBesideServices(t *testing.T, f *fixture, in *inst) {
 	}
 	if _, errs, _ := in.cyrus(t, "quota", "-f", "-n", "-q"); errs != "" {
 		t.Errorf("Cyrus's quota -f -n after the tools:\n%s", errs)
+	}
+}
+
+// served checks that an imapd serves each mailbox with the UIDs, flags
+// and sizes lib/mailbox reads (want).
+func served(t *testing.T, who string, names []string, want map[string]string, login func(user, pass string) (*imapConn, error)) {
+	t.Helper()
+	accounts := map[string][3]string{ // who looks, and under which name
+		"user.alice": {"alice", "alicepw", "INBOX"}, "user.alice.sub": {"alice", "alicepw", "INBOX.sub"},
+		"user.bob": {"bob", "bobpw", "INBOX"}, "shared": {"alice", "alicepw", "shared"},
+	}
+	uid := regexp.MustCompile(`UID (\d+)`)
+	flags := regexp.MustCompile(`FLAGS \(([^)]*)\)`)
+	size := regexp.MustCompile(`RFC822\.SIZE (\d+)`)
+	for _, name := range names {
+		acct := accounts[name]
+		c, err := login(acct[0], acct[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines, err := c.lines("EXAMINE "+acct[2], "UID FETCH 1:* (UID FLAGS RFC822.SIZE)")
+		c.close()
+		if err != nil {
+			t.Fatalf("%s (%s): %v", name, who, err)
+		}
+		var got []string
+		for _, l := range lines {
+			mu, mf, ms := uid.FindStringSubmatch(l), flags.FindStringSubmatch(l), size.FindStringSubmatch(l)
+			if !strings.Contains(l, " FETCH ") || mu == nil || mf == nil || ms == nil {
+				continue
+			}
+			var fl []string
+			for _, x := range strings.Fields(mf[1]) {
+				if x != `\Recent` {
+					fl = append(fl, x)
+				}
+			}
+			sort.Strings(fl)
+			got = append(got, fmt.Sprintf("%s [%s] %s", mu[1], strings.Join(fl, " "), ms[1]))
+		}
+		if g := strings.Join(got, "\n"); g != want[name] || g == "" {
+			t.Errorf("%s served by "+who+":\n%s\nlib/mailbox reads:\n%s", name, g, want[name])
+		}
 	}
 }
 

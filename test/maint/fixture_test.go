@@ -632,7 +632,12 @@ type imapConn struct {
 }
 
 func (f *fixture) imap(user, pass string) (*imapConn, error) {
-	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", f.ports["imap"]))
+	return imapAt(fmt.Sprintf("127.0.0.1:%d", f.ports["imap"]), user, pass)
+}
+
+// imapAt logs in to an IMAP server at addr.
+func imapAt(addr, user, pass string) (*imapConn, error) {
+	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
