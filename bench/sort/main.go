@@ -40,6 +40,9 @@ type command struct {
 }
 
 var commands = []command{
+	// the same messages unsorted: what is not sorting in the rows below
+	// (the search over the index, writing the answer)
+	{"SEARCH ALL (unsorted)", "SEARCH ALL", "search", false},
 	{"SORT (ARRIVAL)", "SORT (ARRIVAL) UTF-8 ALL", "sort", false},
 	{"SORT (DATE)", "SORT (DATE) UTF-8 ALL", "sort", false},
 	{"SORT (REVERSE DATE)", "SORT (REVERSE DATE) UTF-8 ALL", "sort", false},
