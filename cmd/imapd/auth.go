@@ -116,7 +116,7 @@ func (s *Session) cmdLogin(tag string, a *imapwire.Login) {
 		s.noText(tag, "Invalid user")
 		return
 	}
-	if s.srv.cfg.TlsRequired() || (!s.plaintextAllowed() && canon != "anonymous") {
+	if s.tlsRequired() || (!s.plaintextAllowed() && canon != "anonymous") {
 		s.noText(tag, "Login only available under a layer")
 		return
 	}
@@ -200,7 +200,7 @@ func (s *Session) cmdAuthenticate(tag string, a *imapwire.Authenticate) {
 		s.bad(tag, imapwire.TextAlreadyAuth)
 		return
 	}
-	if s.srv.cfg.TlsRequired() {
+	if s.tlsRequired() {
 		s.noText(tag, "Authenticate only available under a layer")
 		return
 	}
@@ -290,6 +290,7 @@ func (s *Session) cmdAuthenticate(tag string, a *imapwire.Authenticate) {
 	if s.tlsDone {
 		ssfmsg = "tls protection"
 	}
+	s.saslLogin = true
 	s.loggedIn(user, out.AuthID)
 	s.okCode(tag, capabilityCode(s), "Success ("+ssfmsg+") SESSIONID=<"+s.sessionID+">")
 	s.afterLogin()
@@ -355,7 +356,7 @@ func (s *Session) cmdUnauthenticate(tag string) {
 	if s.sel != nil {
 		s.closeSelected(s.srv.cfg.Autoexpunge())
 	}
-	s.userid, s.authID = "", ""
+	s.userid, s.authID, s.saslLogin = "", "", false
 	s.isAdmin, s.isProxyAdmin = false, false
 	s.plainAlert = ""
 	s.didID = false

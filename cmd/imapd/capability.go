@@ -15,9 +15,9 @@ import (
 // Cyrus's quirks are kept on purpose: the full post-login list is shown
 // by CAPABILITY before login too (Cyrus's cmd_capability asks for both
 // masks), LOGINDISABLED is shown after login, AUTH= is hidden after login
-// unless a SASL security layer is active, and with literalminus: yes the
-// LITERAL+ row still prints "LITERAL+" (Cyrus substitutes LITERAL- into a
-// variable it then does not print).
+// unless the session keeps TLS's strength (a LOGIN under TLS), and with
+// literalminus: yes the LITERAL+ row still prints "LITERAL+" (Cyrus
+// substitutes LITERAL- into a variable it then does not print).
 
 // capMask says when a row is shown (Cyrus CAPA_PREAUTH, CAPA_POSTAUTH).
 type capMask uint8
@@ -105,17 +105,24 @@ var capabilities = []capRow{
 			}
 			return nil
 		}},
-	{Name: "LOGINDISABLED", Mask: capBoth, Config: "allowplaintext", RFC: "RFC 3501", Implemented: true,
+	{Name: "LOGINDISABLED", Mask: capBoth, Config: "allowplaintext, tls_required", RFC: "RFC 3501", Implemented: true,
 		Words: func(s *Session) []string {
-			if s.authed() || (!s.tlsDone && s.srv.flags.ExtSSF < 2 && !s.srv.cfg.Allowplaintext()) {
+			if s.tlsRequired() || s.authed() || (!s.tlsDone && s.srv.flags.ExtSSF < 2 && !s.srv.cfg.Allowplaintext()) {
 				return []string{"LOGINDISABLED"}
 			}
 			return nil
 		}},
-	{Name: "AUTH=", Mask: capBoth, Config: "sasl_mech_list, allowplaintext", RFC: "RFC 3501, RFC 4959 (SASL-IR)", Implemented: true,
+	{Name: "AUTH=", Mask: capBoth, Config: "sasl_mech_list, allowplaintext, tls_required", RFC: "RFC 3501, RFC 4959 (SASL-IR)", Implemented: true,
 		Words: func(s *Session) []string {
-			if s.authed() {
-				return nil // Cyrus shows them after login only under a SASL layer
+			if s.tlsRequired() {
+				return nil
+			}
+			// After login Cyrus shows them only while the session has a
+			// strength of its own: TLS after LOGIN (an AUTHENTICATE
+			// replaces it with its layer's, none here); SASL-IR only
+			// before login.
+			if s.authed() && (!s.tlsDone || s.saslLogin) {
+				return nil
 			}
 			mechs := s.srv.sasl.Mechanisms(s.saslState())
 			if len(mechs) == 0 {
@@ -124,6 +131,9 @@ var capabilities = []capRow{
 			out := make([]string, 0, len(mechs)+1)
 			for _, m := range mechs {
 				out = append(out, "AUTH="+m)
+			}
+			if s.authed() {
+				return out
 			}
 			return append(out, "SASL-IR")
 		}},

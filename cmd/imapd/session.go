@@ -42,8 +42,13 @@ type Session struct {
 	compressed bool
 
 	// Authentication state.
-	userid       string // canonical user id; "" before login
-	authID       string // who authenticated (differs when proxying)
+	userid string // canonical user id; "" before login
+	authID string // who authenticated (differs when proxying)
+	// saslLogin: the login was an AUTHENTICATE. Cyrus then takes the
+	// SASL layer's strength (0: Gyrus offers no layers) as the session's,
+	// which hides the AUTH= capabilities after login even under TLS;
+	// after LOGIN the TLS strength stays and they are shown.
+	saslLogin    bool
 	isAdmin      bool
 	isProxyAdmin bool
 	didID        bool
@@ -159,6 +164,10 @@ func (s *Session) continueLiteral(r imapwire.LiteralRequest) error {
 }
 
 func (s *Session) authed() bool { return s.userid != "" }
+
+// tlsRequired is Cyrus's imapd_tls_required: tls_required until the
+// connection is under TLS (STARTTLS or imaps).
+func (s *Session) tlsRequired() bool { return s.srv.cfg.TlsRequired() && !s.tlsDone }
 
 // saslState is the connection as lib/sasl sees it. An external layer of
 // strength 2 or more (-p) counts as encryption, as it does for Cyrus.

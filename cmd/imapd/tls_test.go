@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/pem"
 	"math/big"
 	"net"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"gyrus/lib/config"
+	"gyrus/lib/sasl/store"
 	"gyrus/lib/service"
 	"gyrus/lib/tool"
 )
@@ -64,12 +66,13 @@ func writeTestCert(t *testing.T, dir string) (certFile, keyFile string, pool *x5
 }
 
 // newTLSServer is newTestServer with a certificate, plain-text passwords
-// refused without TLS, and the given flags (-N always).
-func newTLSServer(t *testing.T, f Flags) (*Server, *x509.CertPool) {
+// refused without TLS, and the given flags (-N always); extra are more
+// imapd.conf keys and values.
+func newTLSServer(t *testing.T, f Flags, extra ...string) (*Server, *x509.CertPool) {
 	t.Helper()
 	dir := t.TempDir()
 	certFile, keyFile, pool := writeTestCert(t, dir)
-	cfg, err := config.FromMap(map[string]string{
+	m := map[string]string{
 		"configdirectory":   filepath.Join(dir, "lib"),
 		"partition-default": filepath.Join(dir, "spool"),
 		"servername":        "localhost",
@@ -80,7 +83,11 @@ func newTLSServer(t *testing.T, f Flags) (*Server, *x509.CertPool) {
 		"failedloginpause":  "0",
 		"tls_server_cert":   certFile,
 		"tls_server_key":    keyFile,
-	}, "imapd")
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		m[extra[i]] = extra[i+1]
+	}
+	cfg, err := config.FromMap(m, "imapd")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,11 +197,47 @@ func TestSTARTTLS(t *testing.T) {
 	if _, st := tp.cmd("a4", "STARTTLS"); st != "a4 BAD Already did a successful Starttls" {
 		t.Errorf("second STARTTLS: %s", st)
 	}
-	tp.ok("a5", "LOGIN alice x")
+	// after LOGIN under TLS Cyrus keeps TLS's strength and lists the
+	// mechanisms (without SASL-IR); test/imap TestSTARTTLS compares it
+	_, st := tp.cmd("a5", "LOGIN alice x")
+	if code := capsOf(t, st); !strings.Contains(" "+code+" ", " AUTH=PLAIN ") || strings.Contains(code, "SASL-IR") {
+		t.Errorf("LOGIN under TLS: %s", st)
+	}
 	if _, st := tp.cmd("a6", "STARTTLS"); !strings.HasPrefix(st, "a6 BAD ") {
 		t.Errorf("STARTTLS after login: %s", st)
 	}
 	tp.ok("a7", "LOGOUT")
+}
+
+// tls_required: no login of any kind, and no AUTH=, until STARTTLS; an
+// AUTHENTICATE (whose SASL layer, none, replaces TLS's strength) hides
+// AUTH= after login, as Cyrus does.
+func TestTLSRequired(t *testing.T) {
+	srv, pool := newTLSServer(t, Flags{}, "tls_required", "yes")
+	// AUTHENTICATE checks the password even with -N
+	path, _ := srv.cfg.Overflow("sasl_sasldb_path")
+	if err := store.Open(store.PathFor(path), 0).SetPassword("alice", "localhost", []byte("secret")); err != nil {
+		t.Fatal(err)
+	}
+	plain := base64.StdEncoding.EncodeToString([]byte("\x00alice\x00secret"))
+	tp := startTLSPipe(t, srv)
+	caps := " " + capsOf(t, tp.line()) + " "
+	if !strings.Contains(caps, " STARTTLS LOGINDISABLED ") || strings.Contains(caps, " AUTH=") {
+		t.Errorf("tls_required greeting: %s", caps)
+	}
+	if _, st := tp.cmd("a1", "AUTHENTICATE PLAIN "+plain); st != "a1 NO Authenticate only available under a layer" {
+		t.Errorf("AUTHENTICATE before TLS: %s", st)
+	}
+	tp.ok("a2", "STARTTLS")
+	tp.handshake(t, pool)
+	u := tp.ok("a3", "CAPABILITY")
+	if !strings.Contains(u[0], " AUTH=PLAIN ") || strings.Contains(u[0], "LOGINDISABLED") {
+		t.Errorf("tls_required after STARTTLS: %s", u[0])
+	}
+	_, st := tp.cmd("a4", "AUTHENTICATE PLAIN "+plain)
+	if !strings.HasPrefix(st, "a4 OK [CAPABILITY ") || strings.Contains(st, " AUTH=") {
+		t.Errorf("AUTHENTICATE under TLS: %s", st)
+	}
 }
 
 // imapd -s: the handshake comes before the greeting, which then offers

@@ -145,6 +145,13 @@ func (a *adminConn) close() {
 // process took one in the meantime.
 func StartCyrus(t testing.TB, opts map[string]string) Instance {
 	t.Helper()
+	return startCyrus(t, opts, false)
+}
+
+// startCyrus is StartCyrus, with cyrus-ref's self-signed certificate
+// (STARTTLS offered) when withTLS is set.
+func startCyrus(t testing.TB, opts map[string]string, withTLS bool) Instance {
+	t.Helper()
 	script := harness.OraclePath()
 	if _, err := os.Stat(script); err != nil {
 		t.Skipf("oracle: %s not found", script)
@@ -165,7 +172,10 @@ func StartCyrus(t testing.TB, opts map[string]string) Instance {
 	for attempt := 1; ; attempt++ {
 		dir := filepath.Join(base, fmt.Sprintf("cyrus%d", attempt))
 		r := &running{dir: dir, ports: map[string]string{}}
-		args := []string{"start", dir, "--no-tls"}
+		args := []string{"start", dir}
+		if !withTLS {
+			args = append(args, "--no-tls")
+		}
 		for _, p := range []string{"imap", "pop3", "lmtp", "sieve", "sync"} {
 			r.ports[p] = strconv.Itoa(harness.FreePort(t))
 			args = append(args, "--"+p, r.ports[p])
@@ -229,6 +239,14 @@ func (r *running) CreateUser(u User) error { return cyrusUser(r.dir, &r.users, u
 // cyrus user, in the realm cyrus-ref uses (the domain of alice@domain,
 // else the servername), then creates the INBOX.
 func cyrusUser(dir string, us *users, u User) error {
+	if err := cyrusSecret(dir, us, u); err != nil {
+		return err
+	}
+	return us.createInbox(u.Name)
+}
+
+// cyrusSecret stores the SASL secret only (no INBOX).
+func cyrusSecret(dir string, us *users, u User) error {
 	local, realm, ok := strings.Cut(u.Name, "@")
 	if !ok {
 		realm = "localhost"
@@ -248,7 +266,7 @@ func cyrusUser(dir string, us *users, u User) error {
 	if err != nil {
 		return fmt.Errorf("saslpasswd2 %s: %v: %s", u.Name, err, out)
 	}
-	return us.createInbox(u.Name)
+	return nil
 }
 
 // gyrus is a private Gyrus instance from the harness.
