@@ -25,6 +25,9 @@ import (
 )
 
 func main() {
+	if checkOptions(os.Args, os.Stdout, os.Stderr) {
+		os.Exit(0)
+	}
 	tool.Main(program(os.Stdout))
 }
 

@@ -322,23 +322,34 @@ func cyrusIDs(t *testing.T) (int, int) {
 // (cyrus-ref tool itself costs a second a call).
 func (in *inst) cyrus(t *testing.T, name string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	var cmd *exec.Cmd
+	return run(t, cyrusCmd(in, name, append([]string{"-C", in.conf}, args...)...))
+}
+
+// cyrusCmd is the command that runs a real Cyrus tool as the cyrus user
+// with exactly these arguments (through cyrus-ref, which adds the
+// instance's -C, when the binary is not where cyrus-ref finds it).
+func cyrusCmd(in *inst, name string, args ...string) *exec.Cmd {
 	bin := filepath.Join("/usr/lib/cyrus/bin", name)
 	if _, err := os.Stat(bin); err == nil {
-		cmd = exec.Command("setpriv", append([]string{"--reuid=cyrus", "--regid=mail", "--init-groups", "--",
-			bin, "-C", in.conf}, args...)...)
-	} else {
-		cmd = exec.Command(cyrusRef(), append([]string{"tool", in.dir, name}, args...)...)
+		return exec.Command("setpriv", append([]string{"--reuid=cyrus", "--regid=mail", "--init-groups", "--", bin}, args...)...)
 	}
-	return run(t, cmd)
+	if len(args) > 1 && args[0] == "-C" && args[1] == in.conf {
+		args = args[2:]
+	}
+	return exec.Command(cyrusRef(), append([]string{"tool", in.dir, name}, args...)...)
+}
+
+// gyrusCmd is the command that runs a Gyrus tool with exactly these
+// arguments.
+func gyrusCmd(in *inst, name string, args ...string) *exec.Cmd {
+	return exec.Command(filepath.Join(in.f.bin, name), args...)
 }
 
 // gyrus runs one of the Gyrus tools (as root: it switches to the cyrus
 // user itself, as Cyrus's tools do).
 func (in *inst) gyrus(t *testing.T, name string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	cmd := exec.Command(filepath.Join(in.f.bin, name), append([]string{"-C", in.conf}, args...)...)
-	return run(t, cmd)
+	return run(t, gyrusCmd(in, name, append([]string{"-C", in.conf}, args...)...))
 }
 
 func run(t *testing.T, cmd *exec.Cmd) (string, string, int) {
