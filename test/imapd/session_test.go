@@ -17,10 +17,12 @@ import (
 type events struct {
 	exists   chan uint32
 	expunges chan uint32
+	fetches  chan *imapclient.FetchMessageBuffer
 }
 
 func newEvents() *events {
-	return &events{exists: make(chan uint32, 64), expunges: make(chan uint32, 100000)}
+	return &events{exists: make(chan uint32, 64), expunges: make(chan uint32, 100000),
+		fetches: make(chan *imapclient.FetchMessageBuffer, 100000)}
 }
 
 func (e *events) handler() *imapclient.UnilateralDataHandler {
@@ -36,6 +38,16 @@ func (e *events) handler() *imapclient.UnilateralDataHandler {
 		Expunge: func(seq uint32) {
 			select {
 			case e.expunges <- seq:
+			default:
+			}
+		},
+		Fetch: func(msg *imapclient.FetchMessageData) {
+			buf, err := msg.Collect()
+			if err != nil {
+				return
+			}
+			select {
+			case e.fetches <- buf:
 			default:
 			}
 		},
@@ -217,6 +229,13 @@ func TestGoIMAPSession(t *testing.T) {
 	}
 	t.Logf("FETCH BODY.PEEK[] of %d messages (%d bytes): %v", n, total, time.Since(t2).Round(time.Millisecond))
 
+	// a second device has the INBOX open too
+	ev2 := newEvents()
+	c2 := dialGo(t, s, "alice", alicePass, ev2)
+	if sel2, err := c2.Select("INBOX", nil).Wait(); err != nil || sel2.NumMessages != uint32(n) {
+		t.Fatalf("second session's SELECT INBOX: %+v, %v", sel2, err)
+	}
+
 	// STORE: flag 1:100, mark 101:300 read (silently), unflag a keyword
 	stored, err := c.Store(imap.SeqSet{{Start: 1, Stop: 100}}, &imap.StoreFlags{
 		Op: imap.StoreFlagsAdd, Flags: []imap.Flag{imap.FlagFlagged, "$Work"},
@@ -310,6 +329,54 @@ func TestGoIMAPSession(t *testing.T) {
 	left, err := c.UIDSearch(&imap.SearchCriteria{}, nil).Wait()
 	if err != nil || len(left.AllUIDs()) != n-50 || left.AllUIDs()[0] != 51 {
 		t.Errorf("UID SEARCH ALL after MOVE: %v, %v", head(left.AllUIDs()), err)
+	}
+
+	// the second device learns of the move and the flags at its NOOP: as
+	// Cyrus's index_tellchanges, the 50 EXPUNGEs first, then FETCH FLAGS
+	// of the 250 changed messages left, by their new numbers
+	drain(ev2.fetches)
+	drain(ev2.expunges)
+	if err := c2.Noop().Wait(); err != nil {
+		t.Fatalf("second session's NOOP: %v", err)
+	}
+	// go-imap hands unasked FETCHes to the handler in goroutines: they
+	// may land after NOOP's OK
+	changed := map[uint32][]imap.Flag{}
+	deadline := time.After(5 * time.Second)
+	for len(changed) < 250 {
+		select {
+		case m := <-ev2.fetches:
+			changed[m.SeqNum] = m.Flags
+			continue
+		case <-deadline:
+		}
+		break
+	}
+	for seq := uint32(1); seq <= 250; seq++ {
+		f, ok := changed[seq]
+		want := imap.FlagSeen
+		if seq <= 50 {
+			want = imap.FlagFlagged // old 51..100
+		}
+		if !ok || !slices.Contains(f, want) {
+			t.Errorf("second session: message %d's flags %v (reported %v), want %s among them", seq, f, ok, want)
+			break
+		}
+	}
+	if len(changed) != 250 {
+		t.Errorf("second session: %d FETCH FLAGS after NOOP, want 250", len(changed))
+	}
+	var exp2 []uint32
+	for len(ev2.expunges) > 0 {
+		exp2 = append(exp2, <-ev2.expunges)
+	}
+	// expunging 1:50 one by one from the lowest gives fifty "1 EXPUNGE"s
+	// or, from the highest, 50, 49, ... 1: either way each is <= 50
+	if len(exp2) != 50 || slices.ContainsFunc(exp2, func(x uint32) bool { return x > 50 }) {
+		t.Errorf("second session saw EXPUNGEs %v, want 50 of them within 1..50", head(exp2))
+	}
+	if err := c2.Logout().Wait(); err != nil {
+		t.Errorf("second session's LOGOUT: %v", err)
 	}
 
 	// IDLE in INBOX; lmtpd delivers; the EXISTS must arrive within a second
