@@ -147,6 +147,7 @@ func TestRecord(t *testing.T) {
 // GYRUS_TARGET=cyrus plays them against a fresh real Cyrus
 // instead: that checks that the recordings are reproducible.
 func TestCompare(t *testing.T) {
+	t.Parallel() // alongside TestSTARTTLS and TestImaps
 	start := StartGyrus
 	diffs, err := LoadDifferences(diffsFile)
 	if err != nil {

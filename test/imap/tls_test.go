@@ -187,6 +187,7 @@ func TestSTARTTLS(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: starts a Cyrus and a Gyrus instance")
 	}
+	t.Parallel()
 	u := User{Name: "tlsu", Password: "secret"}
 
 	cert, key := writeCert(t)
@@ -229,6 +230,7 @@ func TestSTARTTLS(t *testing.T) {
 // imapd.conf: the TLS handshake comes first, then the greeting, and
 // plain-text logins are allowed on the protected connection.
 func TestImaps(t *testing.T) {
+	t.Parallel()
 	if !harness.Have(t, "imapd") {
 		t.Skip("cmd/imapd does not build")
 	}
