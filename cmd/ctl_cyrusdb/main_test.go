@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"gyrus/lib/annotate/codec"
@@ -80,8 +81,9 @@ func TestRecoverAndCheckpoint(t *testing.T) {
 	}
 }
 
-// -r also cleans mailboxes.db as Cyrus's process_mboxlist: reserved
-// entries go, -x skips that; a pre-3.6 database is upgraded and its
+// -r also runs the mailboxes.db part of Cyrus's process_mboxlist (-x
+// skips it): reserved entries are reported and stay, as with the real
+// Cyrus (TestRecoverAsRealCyrus); a pre-3.6 database is upgraded and its
 // pre-3.x specialuse becomes the owner's /specialuse annotation.
 func TestRecoverCleansMailboxList(t *testing.T) {
 	dir := t.TempDir()
@@ -110,8 +112,8 @@ func TestRecoverCleansMailboxList(t *testing.T) {
 	if rc := runTool(t, conf, "-r"); rc != 0 {
 		t.Fatalf("-r exit %d", rc)
 	}
-	if has("Nuser\x1falice\x1fTmp") || has("Izzzzzzzzzzzzzzzzzzzzzzzz") {
-		t.Fatal("-r kept the reserved entry")
+	if !has("Nuser\x1falice\x1fTmp") || !has("Izzzzzzzzzzzzzzzzzzzzzzzz") {
+		t.Fatal("-r removed the reserved entry (Cyrus 3.6.1 keeps it)")
 	}
 
 	// a 2.x-era database
@@ -137,5 +139,68 @@ func TestRecoverCleansMailboxList(t *testing.T) {
 	}
 	if rec, err := codec.Decode(v); err != nil || string(rec.Value) != `\Sent` {
 		t.Fatalf("annotation %q %v", rec.Value, err)
+	}
+}
+
+// The real Cyrus 3.6.1 ctl_cyrusdb -r and ours, each on a copy of the same
+// mailboxes.db (an active mailbox, a reservation left by a crashed create,
+// a mailbox record without a uniqueid whose files are missing), leave
+// byte-identical records as printed by the real cyr_dbtool.
+func TestRecoverAsRealCyrus(t *testing.T) {
+	const real = "/usr/lib/cyrus/bin/ctl_cyrusdb"
+	if _, err := os.Stat(real); err != nil {
+		t.Skip("real Cyrus not installed:", err)
+	}
+	if os.Getuid() != 0 {
+		t.Skip("the real tools run as user cyrus: needs root")
+	}
+	base, err := os.MkdirTemp("", "gyrus-ctl_cyrusdb-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(base) })
+	os.Chmod(base, 0o755)
+	records := [][2]string{
+		{"Nuser\x1falice", "%(T e I aaaaaaaaaaaaaaaaaaaaaaaa P default V 1 C 1 F 1 M 1 A %(alice lrswipkxtecdan))"},
+		{"Iaaaaaaaaaaaaaaaaaaaaaaaa", "%(T e N user\x1falice P default V 1 C 1 F 1 M 1 A %(alice lrswipkxtecdan))"},
+		{"Nuser\x1falice\x1fTmp", "%(T ez I zzzzzzzzzzzzzzzzzzzzzzzz P default V 1 C 1 F 1 M 1)"},
+		{"Izzzzzzzzzzzzzzzzzzzzzzzz", "%(T ez N user\x1falice\x1fTmp P default V 1 C 1 F 1 M 1)"},
+		{"Nuser\x1falice\x1fNoid", "%(T el P default V 1 C 1 F 1 M 1)"},
+	}
+	show := map[string]string{}
+	for _, who := range []string{"cyrus", "gyrus"} {
+		dir := filepath.Join(base, who)
+		os.MkdirAll(filepath.Join(dir, "conf", "db"), 0o755)
+		conf := filepath.Join(dir, "imapd.conf")
+		os.WriteFile(conf, []byte("configdirectory: "+dir+"/conf\npartition-default: "+dir+"/spool\n"), 0o644)
+		db, err := cyrusdb.Open(filepath.Join(dir, "conf", "mailboxes.db"), "twoskip", cyrusdb.Create)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range records {
+			db.Store([]byte(r[0]), []byte(r[1]))
+		}
+		db.Close()
+		if who == "cyrus" {
+			exec.Command("chown", "-R", "cyrus:mail", dir).Run()
+			if out, err := exec.Command("setpriv", "--reuid=cyrus", "--regid=mail", "--init-groups", real, "-C", conf, "-r").CombinedOutput(); err != nil {
+				t.Fatalf("real ctl_cyrusdb -r: %v %s", err, out)
+			}
+		} else if rc := runTool(t, conf, "-r"); rc != 0 {
+			t.Fatalf("-r exit %d", rc)
+		}
+		exec.Command("chown", "-R", "cyrus:mail", dir).Run()
+		out, err := exec.Command("setpriv", "--reuid=cyrus", "--regid=mail", "--init-groups", "/usr/lib/cyrus/bin/cyr_dbtool",
+			"-C", conf, filepath.Join(dir, "conf", "mailboxes.db"), "twoskip", "show").Output()
+		if err != nil {
+			t.Fatalf("cyr_dbtool show: %v", err)
+		}
+		show[who] = string(out)
+	}
+	if show["cyrus"] != show["gyrus"] {
+		t.Fatalf("after -r:\nCyrus:\n%q\nGyrus:\n%q", show["cyrus"], show["gyrus"])
+	}
+	if strings.Count(show["gyrus"], "\n") != len(records) {
+		t.Fatalf("records: %q", show["gyrus"])
 	}
 }

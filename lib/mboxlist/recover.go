@@ -37,8 +37,10 @@ func (a RecoverAction) String() string {
 //  1. Upgrade a pre-3.6 database (upgraded reports it, so that the caller
 //     can upgrade the annotations database as Cyrus does);
 //  2. for every record, intermediates included:
-//     - a reservation ('z': a create that never finished) is removed
-//     with its files, if any (Cyrus: "removed reserved mailbox");
+//     - a reservation ('z': a create that never finished) is reported
+//     and left in place, as the real Cyrus 3.6.1 does (its forced
+//     delete fails with "Mailbox is currently reserved");
+//     ctl_mboxlist -v (Verify) completes or drops reservations;
 //     - a pre-3.x specialuse value is handed to o.SpecialUse and dropped
 //     from the record;
 //     - an active local mailbox without a uniqueid gets the one of its
@@ -78,12 +80,11 @@ func Recover(s Settings, o RecoverOptions) (upgraded bool, actions []RecoverActi
 		}
 	}
 	for _, e := range reserved {
-		err := l.removeReserved(e)
-		if err != nil {
-			add(e.Name, "could not remove reserved mailbox", err)
-		} else {
-			add(e.Name, "removed reserved mailbox", nil)
-		}
+		// Cyrus 3.6.1 tries a forced delete, which its own record
+		// update refuses for a reserved name: the entry stays and
+		// this error is logged (seen with the real ctl_cyrusdb -r).
+		// ctl_mboxlist -v is the tool that settles reservations.
+		add(e.Name, "could not remove reserved mailbox", ErrReserved)
 	}
 	for _, e := range all {
 		if e.Type&Reserved != 0 {
@@ -116,38 +117,6 @@ func Recover(s Settings, o RecoverOptions) (upgraded bool, actions []RecoverActi
 		}
 	}
 	return upgraded, actions, nil
-}
-
-// removeReserved drops a reservation's records and whatever files it
-// left (Cyrus's forced delete of an MBTYPE_RESERVE entry).
-func (l *List) removeReserved(e *Entry) error {
-	set, err := l.lockUsers(e.Name)
-	if err != nil {
-		return err
-	}
-	defer set.release()
-	err = l.update(func(t *Tx) error {
-		cur, err := t.LookupAll(e.Name)
-		if err != nil || cur.Type&Reserved == 0 {
-			return err // gone or activated meanwhile
-		}
-		if err := t.Put(e.Name, nil); err != nil {
-			return err
-		}
-		if e.UniqueID != "" {
-			if ie, err := t.LookupID(e.UniqueID); err == nil && ie.Name == e.Name {
-				return t.DeleteID(e.UniqueID)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	if loc, lerr := l.s.Locate(e); lerr == nil && (e.UniqueID != "" || e.IsLegacy()) && mailbox.Exists(loc) {
-		return mailbox.DeleteFiles(loc)
-	}
-	return nil
 }
 
 // giveUniqueID sets the uniqueid of a record that has none from its
