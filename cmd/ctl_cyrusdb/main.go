@@ -256,7 +256,8 @@ func recoverMboxlist(cfg *config.Config) error {
 	upgraded, acts, err := mboxlist.Recover(s, o)
 	if upgraded {
 		log.Info("mboxlist: upgraded mailboxes.db to the 3.6 records", "file", s.Path)
-		log.Warn("annotations.db keeps its pre-3.6 keys: Gyrus does not upgrade them", "file", s.Path)
+		path, _ := annotate.PathFromConfig(cfg)
+		log.Warn("annotations.db keeps its pre-3.6 keys: Gyrus does not upgrade them", "file", path)
 	}
 	for _, a := range acts {
 		if a.Err != nil {

@@ -4,8 +4,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"gyrus/lib/annotate/codec"
 	"gyrus/lib/cyrusdb"
@@ -154,19 +157,37 @@ func TestRecoverAsRealCyrus(t *testing.T) {
 	if os.Getuid() != 0 {
 		t.Skip("the real tools run as user cyrus: needs root")
 	}
+	for _, c := range []struct {
+		name    string
+		records [][2]string
+	}{
+		{"3.6 records", records36},
+		{"pre-3.6 records", [][2]string{
+			{"user.bob", "%(A %(bob lrswipkxtecdan) I bbbbbbbbbbbbbbbbbbbbbbbb P default T e M 1600000000 V 1500000000 F 5 C 1)"},
+			{"user.bob.Old", "%(I cccccccccccccccccccccccc P default T ed F 3)"},
+			{"user.bob.New", "%(A %(bob lrs) I cccccccccccccccccccccccc P default T e F 7)"},
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) { compareRecover(t, c.records) })
+	}
+}
+
+var records36 = [][2]string{
+	{"Nuser\x1falice", "%(T e I aaaaaaaaaaaaaaaaaaaaaaaa P default V 1 C 1 F 1 M 1 A %(alice lrswipkxtecdan))"},
+	{"Iaaaaaaaaaaaaaaaaaaaaaaaa", "%(T e N user\x1falice P default V 1 C 1 F 1 M 1 A %(alice lrswipkxtecdan))"},
+	{"Nuser\x1falice\x1fTmp", "%(T ez I zzzzzzzzzzzzzzzzzzzzzzzz P default V 1 C 1 F 1 M 1)"},
+	{"Izzzzzzzzzzzzzzzzzzzzzzzz", "%(T ez N user\x1falice\x1fTmp P default V 1 C 1 F 1 M 1)"},
+	{"Nuser\x1falice\x1fNoid", "%(T el P default V 1 C 1 F 1 M 1)"},
+}
+
+func compareRecover(t *testing.T, records [][2]string) {
+	const real = "/usr/lib/cyrus/bin/ctl_cyrusdb"
 	base, err := os.MkdirTemp("", "gyrus-ctl_cyrusdb-")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(base) })
 	os.Chmod(base, 0o755)
-	records := [][2]string{
-		{"Nuser\x1falice", "%(T e I aaaaaaaaaaaaaaaaaaaaaaaa P default V 1 C 1 F 1 M 1 A %(alice lrswipkxtecdan))"},
-		{"Iaaaaaaaaaaaaaaaaaaaaaaaa", "%(T e N user\x1falice P default V 1 C 1 F 1 M 1 A %(alice lrswipkxtecdan))"},
-		{"Nuser\x1falice\x1fTmp", "%(T ez I zzzzzzzzzzzzzzzzzzzzzzzz P default V 1 C 1 F 1 M 1)"},
-		{"Izzzzzzzzzzzzzzzzzzzzzzzz", "%(T ez N user\x1falice\x1fTmp P default V 1 C 1 F 1 M 1)"},
-		{"Nuser\x1falice\x1fNoid", "%(T el P default V 1 C 1 F 1 M 1)"},
-	}
 	show := map[string]string{}
 	for _, who := range []string{"cyrus", "gyrus"} {
 		dir := filepath.Join(base, who)
@@ -197,10 +218,22 @@ func TestRecoverAsRealCyrus(t *testing.T) {
 		}
 		show[who] = string(out)
 	}
+	// an upgrade stamps the records with the time of the run (M): a
+	// stamp of the last minute is masked, older ones are compared
+	mt := regexp.MustCompile(` M ([0-9]+)`)
+	for who, out := range show {
+		show[who] = mt.ReplaceAllStringFunc(out, func(m string) string {
+			n, _ := strconv.ParseInt(m[3:], 10, 64)
+			if d := time.Now().Unix() - n; d >= 0 && d < 60 {
+				return " M <now>"
+			}
+			return m
+		})
+	}
 	if show["cyrus"] != show["gyrus"] {
 		t.Fatalf("after -r:\nCyrus:\n%q\nGyrus:\n%q", show["cyrus"], show["gyrus"])
 	}
-	if strings.Count(show["gyrus"], "\n") != len(records) {
+	if strings.Count(show["gyrus"], "\n") < len(records) {
 		t.Fatalf("records: %q", show["gyrus"])
 	}
 }
