@@ -103,6 +103,11 @@ func ParseDateTime(s string) (time.Time, bool) {
 	}
 	zone := token(func(c byte) bool { return digit(c) || alpha(c) })
 	off := zoneOffset(zone) * sign
+	// Cyrus refuses a wall-clock time before the epoch (mkgmtime of the
+	// fields, before the zone is applied, must not be negative).
+	if time.Date(year, time.Month(m), day, atoi(h), atoi(mi), sec, 0, time.UTC).Unix() < 0 {
+		return time.Time{}, false
+	}
 	loc := time.FixedZone("", off)
 	return time.Date(year, time.Month(m), day, atoi(h), atoi(mi), sec, 0, loc), true
 }

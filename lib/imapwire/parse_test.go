@@ -195,3 +195,33 @@ func TestParseCommands(t *testing.T) {
 
 func strp(s string) *string { return &s }
 func u64p(n uint64) *uint64 { return &n }
+
+// TestNumSetWraps: numbers beyond 2^32-1 wrap as Cyrus's read_num's
+// unsigned arithmetic makes them (test/imap fetch/sequence-sets).
+func TestNumSetWraps(t *testing.T) {
+	for in, want := range map[string]string{
+		"1:4294967296": "1",          // 1:0, and 0 in a range is 1
+		"4294967297":   "1",          // 2^32+1
+		"4294967295":   "4294967295", // the largest, kept
+		"2:4294967298": "2",          // 2:2
+	} {
+		if got := seqSet(in).String(); got != want {
+			t.Errorf("%s: got %s, want %s", in, got, want)
+		}
+	}
+}
+
+// TestDateTimeBeforeEpoch: Cyrus answers BAD for an APPEND date whose
+// wall-clock time is before 1970 (test/imap append/dates).
+func TestDateTimeBeforeEpoch(t *testing.T) {
+	for in, ok := range map[string]bool{
+		"05-Jan-1969 10:00:00 +0000": false,
+		"31-Dec-1969 23:59:59 -0100": false,
+		"01-Jan-1970 00:00:00 +0100": true, // the wall clock decides, not the instant
+		"05-Jan-2024 10:00:00 +0000": true,
+	} {
+		if _, got := ParseDateTime(in); got != ok {
+			t.Errorf("%q: ok=%v, want %v", in, got, ok)
+		}
+	}
+}

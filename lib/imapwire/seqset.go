@@ -12,7 +12,7 @@ import (
 // (imparse_issequence and seqset_parse): comma-separated numbers or ranges
 // "a:b", where a number is digits or "*". Unlike RFC 9051's nz-number,
 // Cyrus accepts 0 (it matches nothing, and "0:n" is "1:n") and numbers
-// beyond 2^32-1 (clamped here to 4294967295). With searchRes, "$" alone is
+// beyond 2^32-1 (wrapped modulo 2^32, as its unsigned arithmetic does). With searchRes, "$" alone is
 // RFC 5182's saved search result (imap.SearchRes()).
 //
 // The result is an imap.UIDSet when uid is set, else an imap.SeqSet,
@@ -78,20 +78,17 @@ func parseRanges(s []byte) ([][2]uint32, bool) {
 			return seqStar, true
 		}
 		start := i
-		var n uint64
+		// Cyrus's read_num accumulates in an unsigned int: numbers beyond
+		// 2^32-1 wrap (1:4294967296 is 1:0, which is 1:1).
+		var n uint32
 		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			if n <= math.MaxUint32 {
-				n = n*10 + uint64(s[i]-'0')
-			}
+			n = n*10 + uint32(s[i]-'0')
 			i++
 		}
 		if i == start {
 			return 0, false
 		}
-		if n > math.MaxUint32 {
-			n = math.MaxUint32
-		}
-		return n, true
+		return uint64(n), true
 	}
 	for {
 		a, ok := num()
