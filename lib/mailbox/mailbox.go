@@ -238,7 +238,13 @@ func (mb *Mailbox) loadMailboxHeader() error {
 		}
 		return &os.PathError{Op: "stat", Path: path, Err: err}
 	}
-	if mb.mh != nil && mb.mhIno == st.Ino && mb.mhDev == uint64(st.Dev) {
+	// The same inode is not proof of the same file: ext4 hands a freed
+	// inode to the next file created, so a header rewritten (renamed over)
+	// twice can come back with the inode we loaded. The index header's CRC
+	// of cyrus.header, written in the same commit, tells the truth, as in
+	// Cyrus, which reloads when that CRC differs from the loaded one.
+	if mb.mh != nil && mb.mhIno == st.Ino && mb.mhDev == uint64(st.Dev) &&
+		(mb.hdr.HeaderFileCRC == 0 || mb.hdr.HeaderFileCRC == mb.mhCRC) {
 		return nil
 	}
 	data, err := os.ReadFile(path)
