@@ -42,6 +42,8 @@ func TestReconstructOptions(t *testing.T) {
 		{args: []string{"-p", "default", "user.alice"}, stderr: true},
 		{args: []string{"-r"}, stderr: true},
 		{args: []string{"-u"}, stderr: true},
+		{args: []string{"-p", "default", "-x", "user.alice.fresh"}, stderr: true},
+		{args: []string{"-p", "default", "-x", "user.alice"}, stderr: true},
 		{damage: "message-file-missing", args: []string{"-n", "user.alice"}, tree: true},
 		{damage: "wrong-counts", args: []string{"-n", "-q", "user.alice"}, tree: true},
 		{damage: "orphan-file-in-uid-gap", args: []string{"-q", "user.alice"}},
