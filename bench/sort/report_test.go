@@ -50,7 +50,7 @@ func TestSame(t *testing.T) {
 		{"1 2", "1 2 3"}:          "≠ (2 vs 3 numbers)",
 		{"(1 2)(3)", "(1)(2 3)"}:  "≠ (same order, other grouping)",
 		{"(1 (2)(3))", "(1 2 3)"}: "≠ (same order, other grouping)",
-		{"(3 (1)(2))", "(1 2 3)"}: "≠ (2 positions)",
+		{"(3 (1)(2))", "(1 2 3)"}: "≠ (3 positions)",
 	}
 	for in, want := range cases {
 		if got := same(in[0], in[1]); got != want {
