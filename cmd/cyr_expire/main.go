@@ -195,39 +195,18 @@ func (e *expirer) walk(flags mboxlist.IterFlags, fn func(*mboxlist.Entry) error)
 	return l.Foreach(e.prefix, flags, fn)
 }
 
-// annotation reads a duration annotation of a mailbox (Cyrus
-// get_annotation_value). With inherit, the parents and then the server
-// are asked too (the documented inheritance; Cyrus 3.6.1's loop asks the
-// same mailbox each time, so there it is not inherited).
-func (e *expirer) annotation(m *mboxlist.Entry, entry string, inherit bool) (int64, bool) {
+// annotation reads a duration annotation of a mailbox itself (Cyrus
+// get_annotation_value). Cyrus 3.6.1's loop means to climb to the parents
+// and the server but asks the same mailbox each time: an annotation on a
+// parent or on the server is not looked at. Gyrus does the same, so that a
+// server-wide expire annotation that Cyrus ignores does not expire every
+// message of the spool here.
+func (e *expirer) annotation(m *mboxlist.Entry, entry string) (int64, bool) {
 	db := e.env.Annot
 	if db == nil || e.noAnnot {
 		return 0, false
 	}
-	name, target := m.Name, m
-	for {
-		if target != nil {
-			v, ok, err := db.Get(annotate.Target{UniqueID: target.UniqueID, Owner: e.ns.UserOf(target.Name)}, entry, "")
-			if err != nil {
-				return 0, false
-			}
-			if ok {
-				return ParseDuration(string(v))
-			}
-		}
-		if !inherit {
-			return 0, false
-		}
-		parent, ok := e.ns.Parent(name)
-		if !ok {
-			break
-		}
-		name, target = parent, nil
-		if pe, err := e.env.List.Lookup(parent); err == nil {
-			target = pe
-		}
-	}
-	v, ok, err := db.Get(annotate.Server, entry, "")
+	v, ok, err := db.Get(annotate.Target{UniqueID: m.UniqueID, Owner: e.ns.UserOf(m.Name)}, entry, "")
 	if err != nil || !ok {
 		return 0, false
 	}
@@ -289,7 +268,7 @@ func (e *expirer) expireMailbox(m *mboxlist.Entry, expungeMark int64) {
 	}
 	var used [4]uint32
 	didExpunge := false
-	if secs, ok := e.annotation(m, index.AnnotNS+"expire", true); ok {
+	if secs, ok := e.annotation(m, index.AnnotNS+"expire"); ok {
 		expireMark := int64(0)
 		if secs != 0 {
 			expireMark = e.now - secs
@@ -368,7 +347,7 @@ func (e *expirer) doDelete(delayed bool) {
 			return nil
 		}
 		dm := mark
-		if secs, ok := e.annotation(m, index.AnnotNS+"delete", false); ok {
+		if secs, ok := e.annotation(m, index.AnnotNS+"delete"); ok {
 			dm = 0
 			if secs != 0 {
 				dm = e.now - secs

@@ -241,3 +241,37 @@ func TestExpireDuplicates(t *testing.T) {
 		}
 	}
 }
+
+// TestExpireServerAnnotation: an expire annotation set on the server (not
+// on a mailbox) is what Cyrus makes of it: the same messages expired and
+// the same files removed, the same -v lines.
+func TestExpireServerAnnotation(t *testing.T) {
+	t.Parallel()
+	f := getFixture(t)
+	in := f.take(t)
+	annotated := func() {
+		in.restore(t)
+		env := in.env(t)
+		if err := env.Annot.SetServer(index.AnnotNS+"expire", "", []byte("1")); err != nil {
+			t.Fatal(err)
+		}
+		env.Close()
+		in.chown(t)
+	}
+	annotated()
+	before := in.tree(t)
+	_, gerr, gcode := in.gyrus(t, "cyr_expire", "-X", "0", "-v")
+	in.gyrus(t, "cyr_expire", "-X", "0")
+	gRemoved := removed(before, in.tree(t))
+	annotated()
+	_, cerr, ccode := in.cyrus(t, "cyr_expire", "-X", "0", "-v")
+	in.cyrus(t, "cyr_expire", "-X", "0")
+	cRemoved := removed(before, in.tree(t))
+	gerr, cerr = expungedCount.ReplaceAllString(gerr, "$1 N"), expungedCount.ReplaceAllString(cerr, "$1 N")
+	if g, c := strings.Join(gRemoved, "\n"), strings.Join(cRemoved, "\n"); g != c || gcode != ccode {
+		t.Errorf("removed files differ (exit %d, Cyrus %d)\ngyrus:\n%s\ncyrus:\n%s", gcode, ccode, g, c)
+	}
+	if gerr != cerr {
+		t.Errorf("cyr_expire -v says\n%s\nCyrus says\n%s", gerr, cerr)
+	}
+}
