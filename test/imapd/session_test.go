@@ -385,7 +385,7 @@ func TestGoIMAPSession(t *testing.T) {
 	if err != nil {
 		t.Fatalf("IDLE: %v", err)
 	}
-	time.Sleep(200 * time.Millisecond) // the client is idling: the server has sent "+ idling"
+	// Idle returns once the server's "+" came: the session is idling
 	deliver(t, s, "alice", newMail("while idling"))
 	delivered := time.Now()
 	select {
