@@ -179,7 +179,13 @@ type rawConn struct {
 
 func (s *server) dialRaw(t testing.TB, user, pass string) *rawConn {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", s.Addr("imap"), 10*time.Second)
+	return dialRawAddr(t, s.Addr("imap"), user, pass)
+}
+
+// dialRawAddr connects a rawConn to any IMAP server and logs in.
+func dialRawAddr(t testing.TB, addr, user, pass string) *rawConn {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

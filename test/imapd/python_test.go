@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"gyrus/test/harness"
 )
 
 // pySession is the JSON the script prints at the end of a full session.
@@ -75,7 +77,7 @@ func ints(from, to int) []int {
 // script's EXISTS must come within a second.
 func TestPythonImaplibSession(t *testing.T) {
 	t.Parallel()
-	py := python(t)
+	python(t)
 	n := mailboxSize(t)
 	exp := expectations(t, testCorpus(), n)
 	t0 := time.Now()
@@ -85,9 +87,42 @@ func TestPythonImaplibSession(t *testing.T) {
 	ld.load(t, "INBOX", exp, 250)
 	ld.logout()
 	t.Logf("server started in %v, %d messages loaded by MULTIAPPEND in %v", t1.Sub(t0).Round(time.Millisecond), n, time.Since(t1).Round(time.Millisecond))
-	t2 := time.Now()
 
-	host, port, _ := strings.Cut(s.Addr("imap"), ":")
+	runPython(t, s.Addr("imap"), s.Addr("lmtp"), exp)
+}
+
+// TestPythonImaplibSessionCyrus runs the same script and checks on the
+// real Cyrus 3.6.1 (the oracle), with a smaller mailbox (Cyrus fsyncs
+// each APPEND): what the script and the checks expect is Cyrus's
+// behaviour, not only Gyrus's.
+func TestPythonImaplibSessionCyrus(t *testing.T) {
+	t.Parallel()
+	python(t)
+	if testing.Short() {
+		t.Skip("-short: the oracle takes tens of seconds to start")
+	}
+	exp := expectations(t, testCorpus(), min(mailboxSize(t), 300))
+	o := harness.StartOracle(t, harness.OracleOptions{NoTLS: true})
+	o.AddUser(t, "bob", bobPass)
+	adm := dialRawAddr(t, o.Addr("imap"), "cyrus", "cyrus-admin-pw")
+	adm.ok(t, "CREATE user.bob.Archive")
+	adm.logout()
+	ld := dialRawAddr(t, o.Addr("imap"), "bob", bobPass)
+	ld.load(t, "INBOX", exp, 100)
+	ld.logout()
+	runPython(t, o.Addr("imap"), o.Addr("lmtp"), exp)
+}
+
+// runPython runs testdata/session.py as bob on the server at imapAddr,
+// whose INBOX holds exp (UIDs 1..len(exp)) and which has INBOX.Archive,
+// delivers over LMTP at lmtpAddr while the script idles, and checks the
+// script's findings.
+func runPython(t *testing.T, imapAddr, lmtpAddr string, exp []expect) {
+	t.Helper()
+	py := python(t)
+	n := len(exp)
+	t2 := time.Now()
+	host, port, _ := strings.Cut(imapAddr, ":")
 	cmd := exec.Command(py, filepath.Join("testdata", "session.py"), host, port, "bob", bobPass)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
@@ -116,7 +151,7 @@ func TestPythonImaplibSession(t *testing.T) {
 		line := sc.Text()
 		switch {
 		case line == "IDLING":
-			deliver(t, s, "bob", newMail("python idles"))
+			deliverTo(t, lmtpAddr, "bob", newMail("python idles"))
 			delivered = time.Now()
 		case strings.HasPrefix(line, "EXISTS "):
 			idleWait = time.Since(delivered)

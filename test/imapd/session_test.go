@@ -11,6 +11,8 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
+
+	"gyrus/test/harness"
 )
 
 // events collects what the server says unasked (EXISTS, EXPUNGE).
@@ -87,7 +89,13 @@ func uids(from, to int) []imap.UID {
 // than the imapd serving the client) and returns when lmtpd said 250.
 func deliver(t *testing.T, s *server, user string, msg []byte) {
 	t.Helper()
-	l := s.LMTP(t, "lmtp")
+	deliverTo(t, s.Addr("lmtp"), user, msg)
+}
+
+// deliverTo delivers over LMTP to any server's pre-authorised port.
+func deliverTo(t *testing.T, lmtpAddr, user string, msg []byte) {
+	t.Helper()
+	l := harness.LMTPClient(t, "tcp", lmtpAddr)
 	if err := l.Mail("sender@example.net", nil); err != nil {
 		t.Fatalf("LMTP MAIL: %v", err)
 	}
