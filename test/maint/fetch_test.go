@@ -57,6 +57,7 @@ func TestRepairServedByCyrus(t *testing.T) {
 		g := harness.New(t, harness.Options{IMAPDConf: map[string]string{
 			"expunge_mode": "delayed", "delete_mode": "delayed", "virtdomains": "off",
 		}})
+		harnessBin = g.Bin
 		for _, d := range [][2]string{{"lib", g.ConfigDir}, {"spool", g.Spool}} {
 			os.RemoveAll(d[1])
 			if err := copyTree(filepath.Join(f.dir, d[0]), d[1]); err != nil {

@@ -66,8 +66,16 @@ func TestMain(m *testing.M) {
 	if fix != nil {
 		fix.teardown()
 	}
+	if harnessBin != "" {
+		// what harness.Main would remove (this TestMain has its own end)
+		os.RemoveAll(harnessBin)
+	}
 	os.Exit(code)
 }
+
+// harnessBin is the directory test/harness built programs into, when a
+// test started a Gyrus instance.
+var harnessBin string
 
 func cyrusRef() string {
 	if p := os.Getenv("GYRUS_CYRUS_REF"); p != "" {
