@@ -159,14 +159,16 @@ func (m *master) run() int {
 	}
 	m.loadEvents(cfg)
 	m.undermanned()
+	// The log line comes before the ready file, as in Cyrus: whoever waits
+	// for the file (Cassandane, our harness) then finds the line in the log.
+	reportDaemonStart(0)
+	noticef("ready_for_work")
 	if err := m.ready(true); err != nil {
 		m.beginShutdown()
 		m.loop()
 		return die(err)
 	}
-	reportDaemonStart(0)
 	sdNotify("READY=1\nMAINPID=" + strconv.Itoa(os.Getpid()))
-	noticef("ready_for_work")
 	return m.loop()
 }
 
