@@ -57,9 +57,9 @@ func (e *events) handler() *imapclient.UnilateralDataHandler {
 }
 
 // dialGo connects go-imap's client to the plain IMAP port and logs in.
-func dialGo(t *testing.T, s *server, user, pass string, ev *events) *imapclient.Client {
+func dialGo(t *testing.T, addr, user, pass string, ev *events) *imapclient.Client {
 	t.Helper()
-	c, err := imapclient.DialInsecure(s.Addr("imap"), &imapclient.Options{
+	c, err := imapclient.DialInsecure(addr, &imapclient.Options{
 		TLSConfig:             &tls.Config{InsecureSkipVerify: true},
 		UnilateralDataHandler: ev.handler(),
 	})
@@ -133,9 +133,36 @@ func TestGoIMAPSession(t *testing.T) {
 	ld.load(t, "INBOX", exp, 250)
 	ld.logout()
 	t.Logf("loaded %d messages by MULTIAPPEND in %v", n, time.Since(t0).Round(time.Millisecond))
+	runGoSession(t, s.Addr("imap"), s.Addr("lmtp"), exp)
+}
 
+// TestGoIMAPSessionCyrus runs the same session and checks on the real
+// Cyrus 3.6.1 (the oracle), with 300 messages: the checks hold for
+// Cyrus's behaviour, not only for Gyrus's.
+func TestGoIMAPSessionCyrus(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("-short: the oracle takes tens of seconds to start")
+	}
+	exp := expectations(t, testCorpus(), min(mailboxSize(t), 300))
+	o := harness.StartOracle(t, harness.OracleOptions{NoTLS: true})
+	o.AddUser(t, "alice", alicePass)
+	adm := dialRawAddr(t, o.Addr("imap"), "cyrus", "cyrus-admin-pw")
+	adm.ok(t, "CREATE user.alice.Archive")
+	adm.logout()
+	ld := dialRawAddr(t, o.Addr("imap"), "alice", alicePass)
+	ld.load(t, "INBOX", exp, 100)
+	ld.logout()
+	runGoSession(t, o.Addr("imap"), o.Addr("lmtp"), exp)
+}
+
+// runGoSession is the session as alice, whose INBOX holds exp (UIDs
+// 1..len(exp), at least 300) and who has INBOX.Archive.
+func runGoSession(t *testing.T, imapAddr, lmtpAddr string, exp []expect) {
+	t.Helper()
+	n := len(exp)
 	ev := newEvents()
-	c := dialGo(t, s, "alice", alicePass, ev)
+	c := dialGo(t, imapAddr, "alice", alicePass, ev)
 	for _, capa := range []imap.Cap{imap.CapIdle, imap.CapMove, imap.CapUIDPlus} {
 		if !c.Caps().Has(capa) {
 			t.Errorf("capability %s missing after LOGIN: %v", capa, c.Caps())
@@ -239,7 +266,7 @@ func TestGoIMAPSession(t *testing.T) {
 
 	// a second device has the INBOX open too
 	ev2 := newEvents()
-	c2 := dialGo(t, s, "alice", alicePass, ev2)
+	c2 := dialGo(t, imapAddr, "alice", alicePass, ev2)
 	if sel2, err := c2.Select("INBOX", nil).Wait(); err != nil || sel2.NumMessages != uint32(n) {
 		t.Fatalf("second session's SELECT INBOX: %+v, %v", sel2, err)
 	}
@@ -394,7 +421,7 @@ func TestGoIMAPSession(t *testing.T) {
 		t.Fatalf("IDLE: %v", err)
 	}
 	// Idle returns once the server's "+" came: the session is idling
-	deliver(t, s, "alice", newMail("while idling"))
+	deliverTo(t, lmtpAddr, "alice", newMail("while idling"))
 	delivered := time.Now()
 	select {
 	case got := <-ev.exists:
