@@ -333,6 +333,16 @@ func testDamage(t *testing.T, f *inst, dm damage, pristine map[string]boxState) 
 	}
 	gs := f.state(t, name)
 	checkPreserved(t, dm, pristine[name], gs)
+	// where the repair changed the mailbox's usage, quota -f brings the
+	// quota root in line: Cyrus's quota -f -n then finds nothing to fix
+	if usage(gs) != usage(pristine[name]) {
+		if _, errs, code := f.gyrus(t, "quota", "-f", "-q", "user.alice"); code != 0 {
+			t.Errorf("quota -f after the repair: exit %d\n%s", code, errs)
+		}
+		if _, errs, _ := f.cyrus(t, "quota", "-f", "-n", "-q", "user.alice"); errs != "" {
+			t.Errorf("Cyrus's quota -f -n after reconstruct and quota -f:\n%s", errs)
+		}
+	}
 	// and real Cyrus finds nothing to repair in what Gyrus wrote
 	if !dm.noOracle {
 		if out, errs, _ := f.cyrus(t, "reconstruct", "-n", "-G", name); out != f.External(name)+"\n" {
@@ -359,6 +369,16 @@ func testDamage(t *testing.T, f *inst, dm damage, pristine map[string]boxState) 
 			t.Errorf("repair messages differ\ngyrus:\n%s\ncyrus:\n%s", g, c)
 		}
 	}
+}
+
+// usage is what a mailbox charges its quota root: messages and bytes.
+func usage(s boxState) string {
+	var n, size int
+	for _, m := range s.Msgs {
+		n++
+		size += int(m.Size)
+	}
+	return fmt.Sprintf("%d %d", n, size)
 }
 
 // External is the admin's name as both reconstructs print it.
