@@ -12,6 +12,11 @@
 //   - STARTTLS and imaps (tls_test.go) with a self-signed certificate
 //     made by the test.
 //
+// TestSessionsOnCyrus runs both sessions, with the same checks, on the
+// real Cyrus 3.6.1 (harness.StartOracle; 300 messages): the checks are
+// Cyrus's behaviour. It is skipped with -short, or where the oracle
+// cannot run (not root).
+//
 // Invariants the tests rely on:
 //   - the mailbox is loaded by one MULTIAPPEND per batch by its owner
 //     (helpers_test.go), in corpus order, so message i has UID i+1 and the

@@ -13,8 +13,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"gyrus/test/harness"
 )
 
 // pySession is the JSON the script prints at the end of a full session.
@@ -89,28 +87,6 @@ func TestPythonImaplibSession(t *testing.T) {
 	t.Logf("server started in %v, %d messages loaded by MULTIAPPEND in %v", t1.Sub(t0).Round(time.Millisecond), n, time.Since(t1).Round(time.Millisecond))
 
 	runPython(t, s.Addr("imap"), s.Addr("lmtp"), exp)
-}
-
-// TestPythonImaplibSessionCyrus runs the same script and checks on the
-// real Cyrus 3.6.1 (the oracle), with a smaller mailbox (Cyrus fsyncs
-// each APPEND): what the script and the checks expect is Cyrus's
-// behaviour, not only Gyrus's.
-func TestPythonImaplibSessionCyrus(t *testing.T) {
-	t.Parallel()
-	python(t)
-	if testing.Short() {
-		t.Skip("-short: the oracle takes tens of seconds to start")
-	}
-	exp := expectations(t, testCorpus(), min(mailboxSize(t), 300))
-	o := harness.StartOracle(t, harness.OracleOptions{NoTLS: true})
-	o.AddUser(t, "bob", bobPass)
-	adm := dialRawAddr(t, o.Addr("imap"), "cyrus", "cyrus-admin-pw")
-	adm.ok(t, "CREATE user.bob.Archive")
-	adm.logout()
-	ld := dialRawAddr(t, o.Addr("imap"), "bob", bobPass)
-	ld.load(t, "INBOX", exp, 100)
-	ld.logout()
-	runPython(t, o.Addr("imap"), o.Addr("lmtp"), exp)
 }
 
 // runPython runs testdata/session.py as bob on the server at imapAddr,
