@@ -63,9 +63,19 @@ var errSearchFailed = errors.New("search failed")
 // lib/charset's search form) and returns the matching sequence numbers
 // in ascending order.
 func (s *Session) search(prog *imapwire.SearchKey, charset string) ([]uint32, error) {
+	res, _, err := s.searchResult(prog, charset)
+	if err != nil {
+		return nil, err
+	}
+	return res.Seqs, nil
+}
+
+// searchResult is search's lib/search result, with the options SORT and
+// THREAD go on with.
+func (s *Session) searchResult(prog *imapwire.SearchKey, charset string) (*search.Result, *search.Options, error) {
 	sel := s.sel
 	if sel.gone {
-		return nil, errGone
+		return nil, nil, errGone
 	}
 	maxLines := s.srv.msgopts.MaxHeaderLines
 	if maxLines == 0 {
@@ -83,12 +93,12 @@ func (s *Session) search(prog *imapwire.SearchKey, charset string) ([]uint32, er
 	}
 	res, err := search.Search(sel.view, prog, charset, opt)
 	if errors.Is(err, search.ErrFuzzy) {
-		return nil, errSearchFailed
+		return nil, nil, errSearchFailed
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return res.Seqs, nil
+	return res, opt, nil
 }
 
 // searchAnnotation gives lib/search the values of message uid's

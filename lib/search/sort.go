@@ -40,7 +40,8 @@ type sortKey struct {
 	key     string
 	reverse bool
 	args    []string
-	slot    int // hasflag
+	slot    int    // hasflag: the user flag's slot, -1 if none
+	sys     uint32 // hasflag: the system flag's bit (the record's, \Seen too)
 }
 
 // Sort orders the matches of a search (res) by the SORT criteria and
@@ -57,7 +58,22 @@ func Sort(src Source, crit []imapwire.SortCriterion, res *Result, opt *Options) 
 		case "arrival", "cc", "date", "displayfrom", "displayto", "from", "size",
 			"subject", "to", "annotation", "modseq", "uid", "folder", "relevancy", "spamscore":
 		case "hasflag":
-			if len(c.Args) > 0 {
+			// mailbox_record_hasflag: a system flag by name (\Seen is the
+			// record's bit, not the session's), else a user flag's slot
+			if len(c.Args) > 0 && strings.HasPrefix(c.Args[0], `\`) {
+				switch strings.ToLower(c.Args[0]) {
+				case `\answered`:
+					k.sys = index.FlagAnswered
+				case `\deleted`:
+					k.sys = index.FlagDeleted
+				case `\draft`:
+					k.sys = index.FlagDraft
+				case `\flagged`:
+					k.sys = index.FlagFlagged
+				case `\seen`:
+					k.sys = index.FlagSeen
+				}
+			} else if len(c.Args) > 0 {
 				for i, f := range src.UserFlags() {
 					if f != "" && strings.EqualFold(f, c.Args[0]) {
 						k.slot = i
@@ -114,7 +130,7 @@ func loadData(src Source, res *Result, keys []sortKey, opt *Options) []*msgData 
 		for i, k := range keys {
 			switch k.key {
 			case "hasflag":
-				if k.slot >= 0 && rec.HasUserFlag(k.slot) && i < 31 {
+				if (k.slot >= 0 && rec.HasUserFlag(k.slot) || rec.SystemFlags&k.sys != 0) && i < 31 {
 					md.hasFlag |= 1 << i
 				}
 			case "annotation":
