@@ -187,6 +187,9 @@ func (s *Session) openSelected(e *mboxlist.Entry, examine bool) (*selected, erro
 	}
 	sel.flagNames = *sel.view.UserFlags()
 	seenSet, recentUID := s.readSeen(sel)
+	if sel.internalSeen && !sel.examine {
+		recentUID = s.claimRecent(sel)
+	}
 	sel.recentUID = recentUID
 	n := sel.view.Len()
 	sel.extra = make([]msgState, n, n+n/8+8)
@@ -364,6 +367,9 @@ func (s *Session) refresh() error {
 	recentUID := sel.recentUID
 	if !sel.internalSeen || sel.view.Len() > old {
 		seenSet, recentUID = s.readSeen(sel)
+	}
+	if sel.internalSeen && !sel.examine && sel.view.Len() > old {
+		recentUID = s.claimRecent(sel)
 	}
 	for i := old + 1; i <= sel.view.Len(); i++ {
 		m := sel.view.Msg(i)
@@ -592,6 +598,34 @@ func (s *Session) readSeenRecord(sel *selected) (uidSet, uint32) {
 		return uidSet{}, sel.mb.Header().LastUID
 	}
 	return parseUIDSet(sd.SeenUIDs, sd.LastUID), sd.LastUID
+}
+
+// claimRecent makes the messages above the owner's \Recent mark, up to
+// the view's last UID, this session's: it reads and raises the mark in
+// one transaction under the mailbox lock, as Cyrus's index_refresh does
+// while it holds the index lock, so that of two sessions refreshing at
+// once (one woken by IDLE while another appends) only one calls them
+// \Recent. It returns the mark as it was: UIDs above it are \Recent here.
+func (s *Session) claimRecent(sel *selected) uint32 {
+	last := sel.view.Header().LastUID
+	if sel.view.Header().RecentUID >= last {
+		return sel.view.Header().RecentUID // claimed already, no lock needed
+	}
+	tx, err := sel.mb.Begin()
+	if err != nil {
+		log.Printf(log.LevelErr, "IOERROR: %s: recent: %v", sel.name, err)
+		return sel.view.Header().RecentUID
+	}
+	prev := tx.Header().RecentUID
+	if prev >= last {
+		tx.Abort()
+		return prev
+	}
+	tx.SetRecent(last, uint32(time.Now().Unix()))
+	if err := tx.Commit(); err != nil {
+		log.Printf(log.LevelErr, "IOERROR: %s: recent: %v", sel.name, err)
+	}
+	return prev
 }
 
 // writeSeen writes \Seen and the \Recent mark back when they changed
