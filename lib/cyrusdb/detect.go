@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"io"
 	"os"
+
+	"gyrus/lib/cyrusdb/fileio"
 )
 
 // Magic prefixes of the formats that have one (formats.md §10.1).
@@ -18,7 +20,7 @@ var (
 // format cannot be told (flat and quotalegacy have no magic) and an error
 // only when the file cannot be read.
 func Detect(path string) (string, error) {
-	f, err := os.Open(path)
+	f, err := fileio.Open(path, os.O_RDONLY, 0)
 	if err != nil {
 		return "", err
 	}

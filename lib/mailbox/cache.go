@@ -7,8 +7,7 @@ import (
 	"io"
 	"os"
 
-	"golang.org/x/sys/unix"
-
+	"gyrus/lib/cyrusdb/fileio"
 	"gyrus/lib/mailbox/index"
 )
 
@@ -49,7 +48,7 @@ func readGeneration(f *os.File) (uint32, error) {
 // is renamed into place (Cyrus renames the index first, then the cache).
 func openCacheGen(path string, gen uint32, flag int, rollForward bool) (*os.File, error) {
 	for attempt := 0; ; attempt++ {
-		f, err := os.OpenFile(path, flag|unix.O_CLOEXEC, 0o666)
+		f, err := fileio.Open(path, flag, 0o666)
 		if err != nil {
 			return nil, err
 		}
@@ -63,7 +62,7 @@ func openCacheGen(path string, gen uint32, flag int, rollForward bool) (*os.File
 		}
 		f.Close()
 		if rollForward && attempt == 0 {
-			nf, err := os.Open(path + index.NewSuffix)
+			nf, err := fileio.Open(path+index.NewSuffix, os.O_RDONLY, 0)
 			if err == nil {
 				ng, gerr := readGeneration(nf)
 				nf.Close()

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 
+	"gyrus/lib/cyrusdb/fileio"
 	"gyrus/lib/mailbox/index"
 )
 
@@ -181,7 +182,7 @@ func (mb *Mailbox) Check(o CheckOptions) (probs []Problem, err error) {
 
 func (mb *Mailbox) checkFile(r *index.Record, recno uint32, guid bool, add func(uint32, uint32, string, ...any)) {
 	path := mb.loc.MessagePath(r.UID)
-	f, err := os.Open(path)
+	f, err := fileio.Open(path, os.O_RDONLY, 0)
 	if err != nil {
 		add(recno, r.UID, "message file: %v", err)
 		return

@@ -8,8 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"golang.org/x/sys/unix"
-
+	"gyrus/lib/cyrusdb/fileio"
 	"gyrus/lib/lockfile"
 	"gyrus/lib/mailbox/index"
 )
@@ -72,7 +71,7 @@ func (mb *Mailbox) create(co CreateOptions) error {
 	if _, err := os.Stat(loc.headerPath()); err == nil {
 		return ErrExists
 	}
-	f, err := os.OpenFile(loc.indexPath(), os.O_RDWR|os.O_CREATE|os.O_EXCL|unix.O_CLOEXEC, 0o666)
+	f, err := fileio.Open(loc.indexPath(), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
 	if errors.Is(err, os.ErrExist) {
 		return ErrExists
 	}
@@ -207,12 +206,12 @@ func fileMTime(path string) (t time.Time) {
 }
 
 func copyFileKeepTime(from, to string) error {
-	in, err := os.Open(from)
+	in, err := fileio.Open(from, os.O_RDONLY, 0)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL|unix.O_CLOEXEC, 0o666)
+	out, err := fileio.Open(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"gyrus/lib/cyrusdb"
+	"gyrus/lib/cyrusdb/fileio"
 	"gyrus/lib/lockfile"
 	"gyrus/lib/log"
 	"gyrus/lib/mailbox/index"
@@ -157,7 +158,7 @@ func (mb *Mailbox) rlock() error {
 	var f *os.File
 	var err error
 	if mb.rf == nil {
-		f, err = lockfile.OpenLocked(path, mb.openFlag(), 0, lockfile.Shared)
+		f, err = fileio.OpenLocked(path, mb.openFlag(), 0, lockfile.Shared, false)
 	} else {
 		f, _, err = lockfile.Relock(mb.rf, path, mb.openFlag(), lockfile.Shared)
 	}
@@ -247,7 +248,7 @@ func (mb *Mailbox) loadMailboxHeader() error {
 		(mb.hdr.HeaderFileCRC == 0 || mb.hdr.HeaderFileCRC == mb.mhCRC) {
 		return nil
 	}
-	data, err := os.ReadFile(path)
+	data, err := fileio.ReadFile(path)
 	if err != nil {
 		return err
 	}
@@ -326,7 +327,7 @@ func ensureDir(dir string) error {
 
 // fsyncDir makes a directory's entries durable.
 func fsyncDir(dir string) error {
-	d, err := os.Open(dir)
+	d, err := fileio.Open(dir, os.O_RDONLY, 0)
 	if err != nil {
 		return err
 	}
@@ -341,7 +342,7 @@ func fsyncDir(dir string) error {
 // path; the caller fsyncs the directory.
 func writeFileSync(path string, data []byte) error {
 	tmp := path + index.NewSuffix
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|unix.O_CLOEXEC, 0o666)
+	f, err := fileio.Open(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
 	if err != nil {
 		return err
 	}
@@ -370,4 +371,24 @@ func writeFileSync(path string, data []byte) error {
 func Exists(loc Location) bool {
 	_, err := os.Stat(filepath.Join(loc.MetaDir, index.IndexFile))
 	return err == nil
+}
+
+// Idle releases the shared name lock a handle holds while open, for a
+// handle kept open between uses (lmtpd keeps its delivery targets open
+// from one batch to the next): with it released, other processes may
+// delete, rename or repack the mailbox meanwhile, as if the handle were
+// closed. The next Begin takes the name lock again and re-reads what
+// changed (the index, by inode and size; cyrus.header, by inode and
+// CRC); a mailbox deleted meanwhile makes Begin fail. Until then only
+// Begin and Close may be called on the handle (no views or reads). It
+// fails with ErrTxOpen during a transaction.
+func (mb *Mailbox) Idle() error {
+	if mb.closed {
+		return ErrClosed
+	}
+	if mb.tx != nil {
+		return ErrTxOpen
+	}
+	mb.locks.unlockName()
+	return nil
 }

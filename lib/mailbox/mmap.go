@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"gyrus/lib/cyrusdb/fileio"
 	"gyrus/lib/mailbox/index"
 )
 
@@ -39,7 +40,7 @@ func newIndexMap(f *os.File, st *unix.Stat_t) (*indexMap, error) {
 	// mapping the locked descriptor would leave the lock held after
 	// Close. Open the path again and check it is the same inode (it is:
 	// the caller holds the index lock, and repacks take it).
-	mf, err := os.Open(f.Name())
+	mf, err := fileio.Open(f.Name(), os.O_RDONLY, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -8,8 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"golang.org/x/sys/unix"
-
+	"gyrus/lib/cyrusdb/fileio"
 	"gyrus/lib/lockfile"
 	"gyrus/lib/mailbox/index"
 )
@@ -46,7 +45,7 @@ func (mb *Mailbox) exclusive(wait bool, fn func(tx *Tx) error) error {
 			mb.locks.lockName(lockfile.Shared, true)
 		}
 	}()
-	f, err := lockfile.OpenLocked(mb.loc.indexPath(), os.O_RDWR, 0, lockfile.Exclusive)
+	f, err := fileio.OpenLocked(mb.loc.indexPath(), os.O_RDWR, 0, lockfile.Exclusive, false)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("%s: %w", mb.loc.indexPath(), ErrNotFound)
@@ -140,11 +139,11 @@ func (tx *Tx) repack() (err error) {
 
 	idxNew := loc.indexPath() + index.NewSuffix
 	cacheNew := loc.cachePath() + index.NewSuffix
-	fi, err := os.OpenFile(idxNew, os.O_RDWR|os.O_CREATE|os.O_TRUNC|unix.O_CLOEXEC, 0o666)
+	fi, err := fileio.Open(idxNew, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o666)
 	if err != nil {
 		return err
 	}
-	fc, err := os.OpenFile(cacheNew, os.O_RDWR|os.O_CREATE|os.O_TRUNC|unix.O_CLOEXEC, 0o666)
+	fc, err := fileio.Open(cacheNew, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o666)
 	if err != nil {
 		fi.Close()
 		os.Remove(idxNew)
@@ -257,7 +256,7 @@ func (tx *Tx) repack() (err error) {
 	tx.done = true
 	tx.f.Close()
 	tx.mb.tx = nil
-	f, oerr := lockfile.OpenLocked(loc.indexPath(), os.O_RDWR, 0, lockfile.Exclusive)
+	f, oerr := fileio.OpenLocked(loc.indexPath(), os.O_RDWR, 0, lockfile.Exclusive, false)
 	if oerr != nil {
 		return oerr
 	}

@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"gyrus/lib/cyrusdb/fileio"
 	"gyrus/lib/mailbox/index"
 	"gyrus/lib/message"
 )
@@ -76,7 +77,7 @@ func Stage(stageDir string, r io.Reader) (*Staged, error) {
 	}
 	name := strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano(), 10) + "-" + strconv.FormatUint(stageSeq.Add(1), 10)
 	path := filepath.Join(stageDir, name)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|unix.O_CLOEXEC, 0o666)
+	f, err := fileio.Open(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +101,7 @@ func (s *Staged) Path() string { return s.first }
 // Parse runs lib/message over the staged file and checks that it saw the
 // same bytes.
 func (s *Staged) Parse(opts message.Options) (MessageInfo, error) {
-	f, err := os.Open(s.first)
+	f, err := fileio.Open(s.first, os.O_RDONLY, 0)
 	if err != nil {
 		return MessageInfo{}, err
 	}
@@ -154,12 +155,12 @@ func (s *Staged) Close() error {
 
 // copyFile copies src to a new file dst, fsynced if sync.
 func copyFile(src, dst string, sync bool) error {
-	in, err := os.Open(src)
+	in, err := fileio.Open(src, os.O_RDONLY, 0)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|unix.O_CLOEXEC, 0o666)
+	out, err := fileio.Open(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
 	if err != nil {
 		return err
 	}
@@ -182,10 +183,16 @@ func copyFile(src, dst string, sync bool) error {
 // Mtime is set to mtime (Cyrus keeps internaldate in the file's mtime).
 // copied tells whether dst is a new inode.
 func placeFile(src, dst string, link bool, mtime time.Time) (copied bool, err error) {
-	os.Remove(dst) // a leftover of a crashed append with the same UID
 	placed := false
 	if link {
 		err := os.Link(src, dst)
+		if errors.Is(err, os.ErrExist) {
+			// A leftover of a crashed append with the same UID. Looked
+			// for only when the link fails: the common case costs one
+			// link(2) and no unlink(2).
+			os.Remove(dst)
+			err = os.Link(src, dst)
+		}
 		if err == nil {
 			placed = true
 		} else if !errors.Is(err, unix.EXDEV) && !errors.Is(err, unix.EPERM) && !errors.Is(err, unix.EMLINK) {
@@ -193,6 +200,7 @@ func placeFile(src, dst string, link bool, mtime time.Time) (copied bool, err er
 		}
 	}
 	if !placed {
+		os.Remove(dst) // a leftover: never truncate a file linked elsewhere
 		if err := copyFile(src, dst, false); err != nil {
 			return false, err
 		}

@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"gyrus/lib/cyrusdb/fileio"
 	"gyrus/lib/lockfile"
 	"gyrus/lib/log"
 	"gyrus/lib/mailbox/index"
@@ -74,7 +75,7 @@ func (mb *Mailbox) begin(allowDeleted bool) (*Tx, error) {
 	if err := mb.locks.lockUser(lockfile.Exclusive, lockfile.Shared, true); err != nil {
 		return nil, fmt.Errorf("lock %s: %w", mb.loc.Name, err)
 	}
-	f, err := lockfile.OpenLocked(mb.loc.indexPath(), os.O_RDWR, 0, lockfile.Exclusive)
+	f, err := fileio.OpenLocked(mb.loc.indexPath(), os.O_RDWR, 0, lockfile.Exclusive, false)
 	if err != nil {
 		mb.locks.unlockUser()
 		if errors.Is(err, os.ErrNotExist) {
@@ -362,7 +363,7 @@ func (tx *Tx) openCacheForAppend() error {
 	path := tx.mb.loc.cachePath()
 	f, err := openCacheGen(path, tx.h.Generation, os.O_RDWR, true)
 	if errors.Is(err, os.ErrNotExist) {
-		f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL|unix.O_CLOEXEC, 0o666)
+		f, err = fileio.Open(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
 		if err == nil {
 			if _, err = f.WriteAt(index.CacheFileHeader(tx.h.Generation), 0); err != nil {
 				f.Close()
@@ -575,7 +576,7 @@ func (tx *Tx) syncNewFiles() error {
 		}
 	}
 	if len(tx.syncFiles) >= syncfsThreshold {
-		d, err := os.Open(tx.mb.loc.Dir)
+		d, err := fileio.Open(tx.mb.loc.Dir, os.O_RDONLY, 0)
 		if err != nil {
 			return err
 		}
@@ -606,7 +607,7 @@ func (tx *Tx) syncNewFiles() error {
 }
 
 func fsyncFile(path string) error {
-	f, err := os.Open(path)
+	f, err := fileio.Open(path, os.O_RDONLY, 0)
 	if err != nil {
 		return err
 	}

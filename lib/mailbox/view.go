@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"sort"
 
+	"gyrus/lib/cyrusdb/fileio"
 	"gyrus/lib/mailbox/index"
 )
 
@@ -413,7 +414,7 @@ func (v *View) OpenMessage(seq uint32) (*os.File, error) {
 
 // OpenMessage opens the file of message uid.
 func (mb *Mailbox) OpenMessage(uid uint32) (*os.File, error) {
-	f, err := os.Open(mb.loc.MessagePath(uid))
+	f, err := fileio.Open(mb.loc.MessagePath(uid), os.O_RDONLY, 0)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("%s: %w", mb.loc.MessagePath(uid), ErrExpunged)
 	}

@@ -6,8 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"golang.org/x/sys/unix"
-
+	"gyrus/lib/cyrusdb/fileio"
 	"gyrus/lib/lockfile"
 	"gyrus/lib/mboxname"
 )
@@ -28,12 +27,12 @@ func (k *Lock) Release() {
 }
 
 func takeLock(path string, mode lockfile.Mode, wait bool) (*Lock, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|unix.O_CLOEXEC, 0o666)
+	f, err := fileio.Open(path, os.O_RDWR|os.O_CREATE, 0o666)
 	if errors.Is(err, os.ErrNotExist) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return nil, fmt.Errorf("lock directory: %w", err)
 		}
-		f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE|unix.O_CLOEXEC, 0o666)
+		f, err = fileio.Open(path, os.O_RDWR|os.O_CREATE, 0o666)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", path, err)

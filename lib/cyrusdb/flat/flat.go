@@ -8,9 +8,8 @@ import (
 	"os"
 	"sort"
 
-	"golang.org/x/sys/unix"
-
 	"gyrus/lib/cyrusdb"
+	"gyrus/lib/cyrusdb/fileio"
 	"gyrus/lib/lockfile"
 )
 
@@ -32,14 +31,14 @@ type DB struct {
 // directories) with cyrusdb.Create. A file that carries the magic of
 // another backend is refused with cyrusdb.ErrFormat.
 func Open(path string, o cyrusdb.Options) (*DB, error) {
-	f, err := os.Open(path)
+	f, err := fileio.Open(path, os.O_RDONLY, 0)
 	if errors.Is(err, os.ErrNotExist) && o.Flags&cyrusdb.Create != 0 {
 		if err = cyrusdb.MkdirParents(path); err == nil {
 			var nf *os.File
-			nf, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE|unix.O_CLOEXEC, 0o644)
+			nf, err = fileio.Open(path, os.O_RDWR|os.O_CREATE, 0o644)
 			if err == nil {
 				nf.Close()
-				f, err = os.Open(path)
+				f, err = fileio.Open(path, os.O_RDONLY, 0)
 			}
 		}
 	}
@@ -87,7 +86,7 @@ func (d *DB) Begin(write bool) (cyrusdb.Txn, error) {
 	if write {
 		mode, flag = lockfile.Exclusive, os.O_RDWR
 	}
-	f, err := lockfile.OpenLocked(d.path, flag, 0, mode)
+	f, err := fileio.OpenLocked(d.path, flag, 0, mode, false)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("flat: %w: %w", cyrusdb.ErrNotFound, err)
@@ -351,7 +350,7 @@ func (t *txn) Commit() error {
 		return err
 	}
 	newPath := t.d.path + ".NEW"
-	nf, err := os.OpenFile(newPath, os.O_RDWR|os.O_CREATE|os.O_TRUNC|unix.O_CLOEXEC, 0o666)
+	nf, err := fileio.Open(newPath, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o666)
 	if err != nil {
 		return fmt.Errorf("flat: %w", err)
 	}

@@ -10,9 +10,8 @@ import (
 	"sort"
 	"strings"
 
-	"golang.org/x/sys/unix"
-
 	"gyrus/lib/cyrusdb"
+	"gyrus/lib/cyrusdb/fileio"
 	"gyrus/lib/lockfile"
 )
 
@@ -187,7 +186,7 @@ func (t *txn) get(key string, create bool) (*sub, string, error) {
 	if t.write {
 		mode, flag = lockfile.Exclusive, os.O_RDWR
 	}
-	f, err := lockfile.OpenLocked(path, flag, 0, mode)
+	f, err := fileio.OpenLocked(path, flag, 0, mode, false)
 	switch {
 	case err == nil:
 		b, rerr := io.ReadAll(f)
@@ -219,7 +218,7 @@ func (t *txn) createFile(s *sub, path string) error {
 	if err := cyrusdb.MkdirParents(path); err != nil {
 		return fmt.Errorf("quotalegacy: %w", err)
 	}
-	f, err := lockfile.OpenLocked(path, os.O_RDWR|os.O_CREATE, 0o644, lockfile.Exclusive)
+	f, err := fileio.OpenLocked(path, os.O_RDWR|os.O_CREATE, 0o644, lockfile.Exclusive, false)
 	if err != nil {
 		return fmt.Errorf("quotalegacy: %w", err)
 	}
@@ -449,10 +448,10 @@ func (t *txn) Commit() error {
 func (d *DB) writeFile(path string, v []byte) error {
 	np := path + ".NEW"
 	os.Remove(np)
-	f, err := os.OpenFile(np, os.O_RDWR|os.O_CREATE|os.O_TRUNC|unix.O_CLOEXEC, 0o666)
+	f, err := fileio.Open(np, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o666)
 	if errors.Is(err, os.ErrNotExist) {
 		if err = cyrusdb.MkdirParents(np); err == nil {
-			f, err = os.OpenFile(np, os.O_RDWR|os.O_CREATE|os.O_TRUNC|unix.O_CLOEXEC, 0o666)
+			f, err = fileio.Open(np, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o666)
 		}
 	}
 	if err != nil {

@@ -26,6 +26,7 @@ import (
 	"sort"
 
 	"gyrus/lib/cyrusdb"
+	"gyrus/lib/cyrusdb/fileio"
 	"gyrus/lib/lockfile"
 )
 
@@ -59,7 +60,7 @@ type DB struct {
 
 // Open checks that path is a skiplist file.
 func Open(path string, o cyrusdb.Options) (*DB, error) {
-	f, err := os.Open(path)
+	f, err := fileio.Open(path, os.O_RDONLY, 0)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("skiplist: %w: %w", cyrusdb.ErrNotFound, err)
@@ -90,7 +91,7 @@ type txn struct {
 
 // Begin takes the shared lock and reads the whole file.
 func (d *DB) Begin(write bool) (cyrusdb.Txn, error) {
-	f, err := lockfile.OpenLocked(d.path, os.O_RDONLY, 0, lockfile.Shared)
+	f, err := fileio.OpenLocked(d.path, os.O_RDONLY, 0, lockfile.Shared, false)
 	if err != nil {
 		return nil, fmt.Errorf("skiplist: %w", err)
 	}

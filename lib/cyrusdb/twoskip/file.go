@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"gyrus/lib/cyrusdb"
+	"gyrus/lib/cyrusdb/fileio"
 	"gyrus/lib/lockfile"
 )
 
@@ -79,10 +80,10 @@ func (d *DB) corrupt(off uint64, format string, args ...any) error {
 func open(path string, o cyrusdb.Options) (d *DB, err error) {
 	d = &DB{path: path, opts: o, cmp: cyrusdb.Comparator(o.Flags), newLevel: randomLevel}
 	defer guard(&err, debug.SetPanicOnFault(true))
-	f, err := os.OpenFile(path, os.O_RDWR|unix.O_CLOEXEC, 0)
+	f, err := fileio.Open(path, os.O_RDWR, 0)
 	if errors.Is(err, os.ErrNotExist) && o.Flags&cyrusdb.Create != 0 {
 		if err = cyrusdb.MkdirParents(path); err == nil {
-			f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE|unix.O_CLOEXEC, 0o644)
+			f, err = fileio.Open(path, os.O_RDWR|os.O_CREATE, 0o644)
 		}
 	}
 	if err != nil {
@@ -221,7 +222,7 @@ func (d *DB) lockFile(mode lockfile.Mode) error {
 		d.f.Close()
 		d.setFile(nil)
 		d.loc.valid = false
-		nf, err := lockfile.OpenLocked(d.path, os.O_RDWR, 0, mode)
+		nf, err := fileio.OpenLocked(d.path, os.O_RDWR, 0, mode, false)
 		if err != nil {
 			return fmt.Errorf("twoskip: %w", err)
 		}

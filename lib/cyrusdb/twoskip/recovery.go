@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"gyrus/lib/cyrusdb"
+	"gyrus/lib/cyrusdb/fileio"
 	"gyrus/lib/lockfile"
 )
 
@@ -344,7 +345,7 @@ func (d *DB) adoptReplacement() error {
 	mode := d.lock
 	d.unlock()
 	d.closeFile()
-	f, err := lockfile.OpenLocked(d.path, os.O_RDWR, 0, lockfile.Exclusive)
+	f, err := fileio.OpenLocked(d.path, os.O_RDWR, 0, lockfile.Exclusive, false)
 	if err != nil {
 		return err
 	}
