@@ -58,6 +58,7 @@ type committer struct {
 	marks  chan *markReq
 	quit   chan struct{}
 	recent recentSet
+	mbs    mbCache // mailboxes kept open between batches
 	wg     sync.WaitGroup
 	once   sync.Once
 }
@@ -73,6 +74,7 @@ func newCommitter(d *Deliverer) *committer {
 func (c *committer) stop() {
 	c.once.Do(func() { close(c.quit) })
 	c.wg.Wait()
+	c.mbs.closeAll()
 }
 
 // submit hands a job to the committer and waits until it is done.
@@ -360,7 +362,11 @@ func (c *committer) runComponent(items []*item) {
 				log.Printf(log.LevelInfo, "Delivered: %s to mailbox: %s", it.msg.ID, it.mailbox)
 			}
 		}
-		ot.mb.Close()
+		if err == nil {
+			c.mbs.put(ot.mb) // kept open, idle, for the next batch
+		} else {
+			ot.mb.Close()
+		}
 	}
 	for _, ot := range st.order {
 		if ot.tx == nil && ot.mb != nil {
@@ -390,7 +396,7 @@ func (c *committer) try(st *compState, it *item, t Target) error {
 	if err := d.specialUseExcluded(e); err != nil {
 		return err
 	}
-	ot, err := st.open(d, e)
+	ot, err := st.open(c, e)
 	if err != nil {
 		return err
 	}
@@ -480,7 +486,8 @@ func dupLog(k duplicate.Key) {
 
 // open returns the component's transaction on mailbox e, beginning it
 // the first time. The owner's namespace lock is held by the batch.
-func (st *compState) open(d *Deliverer, e *mboxlist.Entry) (*openTx, error) {
+func (st *compState) open(c *committer, e *mboxlist.Entry) (*openTx, error) {
+	d := c.d
 	if ot, ok := st.txs[e.UniqueID]; ok {
 		return ot, ot.err
 	}
@@ -493,6 +500,16 @@ func (st *compState) open(d *Deliverer, e *mboxlist.Entry) (*openTx, error) {
 		return ot, ot.err
 	}
 	loc.UserLock = "" // held by the batch
+	if mb := c.mbs.get(loc); mb != nil {
+		// A handle kept from an earlier batch: Begin re-takes its locks
+		// and re-reads what changed. If that fails (the mailbox was
+		// deleted or damaged meanwhile), a fresh open says why.
+		if tx, err := mb.Begin(); err == nil {
+			ot.mb, ot.tx, ot.root = mb, tx, mb.QuotaRoot()
+			return ot, nil
+		}
+		mb.Close()
+	}
 	mb, err := mailbox.Open(loc, d.o.Mbox, mailbox.ReadWrite)
 	if err != nil {
 		ot.err = mailboxErr(err)

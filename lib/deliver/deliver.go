@@ -227,6 +227,28 @@ func (d *Deliverer) lookup(name string) (*mboxlist.Entry, error) {
 	return nil, &Error{Code: CodeIO, Err: err}
 }
 
+// lookups memoizes lookup within one Deliver call: the recipient's own
+// mailbox, checked first, is usually also the target whose uniqueid
+// precheck needs, and each mailboxes.db read costs a lock, a stat and an
+// unlock. Both uses are advisory (the committer looks every target up
+// again under the owner's lock), so the memo lives only as long as the
+// call.
+type lookups map[string]lookupResult
+
+type lookupResult struct {
+	e   *mboxlist.Entry
+	err error
+}
+
+func (d *Deliverer) lookupIn(memo lookups, name string) (*mboxlist.Entry, error) {
+	if r, ok := memo[name]; ok {
+		return r.e, r.err
+	}
+	e, err := d.lookup(name)
+	memo[name] = lookupResult{e, err}
+	return e, err
+}
+
 // rights is Cyrus's cyrus_acl_myrights: what the ACL alone grants.
 func (d *Deliverer) rights(id acl.Identity, e *mboxlist.Entry) acl.Rights {
 	a, _ := acl.Parse(e.ACL)
@@ -252,13 +274,14 @@ func (d *Deliverer) Deliver(ctx context.Context, m *Message, rcpts []*Recipient)
 		return errs
 	}
 	j := &job{done: make(chan struct{})}
+	memo := lookups{}
 	var byRcpt = make([][]*item, len(rcpts))
 	for i, r := range rcpts {
 		n := r.Name
 		if n.LocalPart != "" {
 			n.Boxes = nil
 		}
-		if _, err := d.lookup(d.ns.Internal(n)); err != nil {
+		if _, err := d.lookupIn(memo, d.ns.Internal(n)); err != nil {
 			errs[i] = err
 			continue
 		}
@@ -277,7 +300,7 @@ func (d *Deliverer) Deliver(ctx context.Context, m *Message, rcpts []*Recipient)
 		}
 	}
 	if len(j.items) > 0 {
-		d.precheck(j.items, m)
+		d.precheck(j.items, m, memo)
 		d.c.submit(j)
 	}
 	for i, its := range byRcpt {
@@ -315,7 +338,7 @@ func (d *Deliverer) StageDir(rcpts []*Recipient) string {
 // lock and in one read transaction, so that the committer does not read
 // it under the owners' locks (where it would wait for the deliver.db
 // commits of other batches).
-func (d *Deliverer) precheck(items []*item, m *Message) {
+func (d *Deliverer) precheck(items []*item, m *Message, memo lookups) {
 	if d.o.Dup == nil || m.ID == "" {
 		return
 	}
@@ -324,7 +347,7 @@ func (d *Deliverer) precheck(items []*item, m *Message) {
 	var ids []string
 	for _, it := range items {
 		for _, t := range it.targets {
-			e, err := d.lookup(t.Mailbox)
+			e, err := d.lookupIn(memo, t.Mailbox)
 			if err != nil {
 				continue
 			}
