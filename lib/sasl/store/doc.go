@@ -34,6 +34,10 @@
 //   - Readers take no lock: a rename is atomic, so they see the old or the
 //     new file whole. They cache the parsed file and re-read it when its
 //     inode, size or modification time changes.
+//   - A password verified against a secret is remembered in memory for ten
+//     minutes (verified.go: an HMAC under a per-process random key, bound
+//     to the secret's StoredKey), so repeated logins skip PBKDF2; wrong
+//     passwords are never remembered and always pay the full count.
 //   - A parse error in the file is reported, never guessed around: a login
 //     must not succeed or fall back to sasldb2 because a line is damaged.
 package store

@@ -113,12 +113,19 @@ func (s Secret) Verify(password []byte) bool {
 	if h == nil || s.Iterations < 1 || s.Iterations > MaxIterations {
 		return false
 	}
+	if recentlyVerified(s.StoredKey, password) {
+		return true
+	}
 	sp := SaltedPassword(h, password, s.Salt, s.Iterations)
 	if sp == nil {
 		return false
 	}
 	st, _ := Keys(h, sp)
-	return subtle.ConstantTimeCompare(st, s.StoredKey) == 1
+	if subtle.ConstantTimeCompare(st, s.StoredKey) != 1 {
+		return false
+	}
+	rememberVerified(s.StoredKey, password)
+	return true
 }
 
 var b64 = base64.StdEncoding
