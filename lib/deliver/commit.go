@@ -229,6 +229,12 @@ func (c *committer) run(batch []*job) {
 	// Owners connected by a delivery (its targets span them) are done in
 	// one goroutine; the others in parallel.
 	comps := components(d, items)
+	if len(comps) == 1 {
+		// nothing to overlap: no goroutine hand-off (each one is a
+		// scheduler wake-up, a futex pair on Linux)
+		c.runComponent(comps[0])
+		comps = nil
+	}
 	sem := make(chan struct{}, d.o.Parallel)
 	var wg sync.WaitGroup
 	for _, comp := range comps {

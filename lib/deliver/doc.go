@@ -45,6 +45,13 @@
 // once per partition (lib/mailbox.Stage) and hard-linked into every
 // mailbox (singleinstancestore).
 //
+// The mailboxes a batch appended to stay open afterwards, idle
+// (mbcache.go, lib/mailbox Mailbox.Idle): an idle handle holds no lock,
+// so other processes delete, rename and repack as if it were closed; the
+// next batch's Begin takes the locks again and re-reads what changed. A
+// handle is reused only for the same Location and closed after two
+// idle minutes or beyond 256 handles.
+//
 // # Invariants
 //
 //   - A nil result is only returned after the mailbox transaction that
