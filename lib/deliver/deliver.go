@@ -319,15 +319,19 @@ func (d *Deliverer) Deliver(ctx context.Context, m *Message, rcpts []*Recipient)
 // hard-link the file; temp_path when there is none.
 func (d *Deliverer) StageDir(rcpts []*Recipient) string {
 	for _, r := range rcpts {
-		n := r.Name
-		if n.LocalPart != "" {
-			n.Boxes = nil
+		part := r.partition // where Verify found it, a moment ago
+		if part == "" {
+			n := r.Name
+			if n.LocalPart != "" {
+				n.Boxes = nil
+			}
+			e, err := d.lookup(d.ns.Internal(n))
+			if err != nil {
+				continue
+			}
+			part = e.Partition
 		}
-		e, err := d.lookup(d.ns.Internal(n))
-		if err != nil {
-			continue
-		}
-		if root, ok := d.set.PartitionRoot(e.Partition); ok {
+		if root, ok := d.set.PartitionRoot(part); ok {
 			return mboxname.StagePath(root)
 		}
 	}

@@ -34,6 +34,10 @@ type Recipient struct {
 	Name mboxname.Name
 	// IgnoreQuota is the IGNOREQUOTA parameter (or deliver -q).
 	IgnoreQuota bool
+
+	// partition is where Verify found the mailbox (StageDir's choice,
+	// advisory: a mailbox moved since gets a copy instead of a link).
+	partition string
 }
 
 // UserID is the owning user, "" for a shared folder.
@@ -71,14 +75,16 @@ func (d *Deliverer) Verify(addr string, ignoreQuota bool, size int64, auth Auth)
 	var err error
 	if addr != "" {
 		n := d.ParseAddress(addr)
-		if err = d.verifyUser(n, ignoreQuota, size, auth); err == nil {
-			return &Recipient{Address: addr, Name: n, IgnoreQuota: ignoreQuota}, nil
+		var part string
+		if err = d.verifyUser(n, ignoreQuota, size, auth, &part); err == nil {
+			return &Recipient{Address: addr, Name: n, IgnoreQuota: ignoreQuota, partition: part}, nil
 		}
 	}
 	if d.o.CatchAll != "" {
 		n := d.ns.FromUserID(d.o.CatchAll)
-		if err = d.verifyUser(n, ignoreQuota, size, auth); err == nil {
-			return &Recipient{Address: addr, Name: n, IgnoreQuota: ignoreQuota}, nil
+		var part string
+		if err = d.verifyUser(n, ignoreQuota, size, auth, &part); err == nil {
+			return &Recipient{Address: addr, Name: n, IgnoreQuota: ignoreQuota, partition: part}, nil
 		}
 	}
 	if err != nil {
@@ -87,7 +93,8 @@ func (d *Deliverer) Verify(addr string, ignoreQuota bool, size int64, auth Auth)
 	return nil, ErrMailboxNonexistent
 }
 
-func (d *Deliverer) verifyUser(n mboxname.Name, ignoreQuota bool, size int64, auth Auth) error {
+// verifyUser checks n and sets *partition to its mailbox's partition.
+func (d *Deliverer) verifyUser(n mboxname.Name, ignoreQuota bool, size int64, auth Auth, partition *string) error {
 	shared := n.LocalPart == ""
 	if !shared {
 		n.Boxes = nil // a user is checked by the INBOX
@@ -101,6 +108,7 @@ func (d *Deliverer) verifyUser(n mboxname.Name, ignoreQuota bool, size int64, au
 	if err != nil {
 		return err
 	}
+	*partition = e.Partition
 	if shared {
 		r := d.rights(auth.Identity(), e)
 		if !r.Has(acl.Post) {
