@@ -6,7 +6,8 @@
 // in the subpackage index; this package does files, locks and
 // transactions (spec/formats.md §3–§7, §11.5, §12; DESIGN.md §4).
 //
-//	mb, _ := mailbox.Open(loc, opts, mailbox.ReadWrite)   // name lock shared until Close
+//	mb, _ := mailbox.Open(loc, opts, mailbox.ReadWrite)   // name lock shared until Close (or Idle,
+//	                                                      // which drops it until the next Begin)
 //	v, _ := mb.NewView()                                  // a session's sequence numbers
 //	ch, _ := v.Refresh()                                  // NOOP/IDLE: what changed
 //	tx, _ := mb.Begin()                                   // namespace + index locks exclusive
