@@ -5,7 +5,7 @@ import (
 	"io"
 	"os"
 
-	"gyrus/lib/cyrusdb/fileio"
+	"gyrus/lib/fileio"
 )
 
 // Magic prefixes of the formats that have one (formats.md §10.1).

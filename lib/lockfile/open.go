@@ -6,6 +6,8 @@ import (
 	"os"
 
 	"golang.org/x/sys/unix"
+
+	"gyrus/lib/fileio"
 )
 
 // maxReopen bounds how many times OpenLocked follows a file that keeps
@@ -50,7 +52,7 @@ func TryOpenLocked(path string, flag int, perm os.FileMode, mode Mode) (*os.File
 
 func openLocked(path string, flag int, perm os.FileMode, mode Mode, try bool) (*os.File, error) {
 	for i := 0; i < maxReopen; i++ {
-		f, err := os.OpenFile(path, flag|unix.O_CLOEXEC, perm)
+		f, err := fileio.Open(path, flag, perm)
 		if err != nil {
 			return nil, err
 		}

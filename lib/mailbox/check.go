@@ -7,7 +7,7 @@ import (
 	"io"
 	"os"
 
-	"gyrus/lib/cyrusdb/fileio"
+	"gyrus/lib/fileio"
 	"gyrus/lib/mailbox/index"
 )
 

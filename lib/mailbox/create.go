@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"gyrus/lib/cyrusdb/fileio"
+	"gyrus/lib/fileio"
 	"gyrus/lib/lockfile"
 	"gyrus/lib/mailbox/index"
 )

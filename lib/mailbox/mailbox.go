@@ -9,7 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"gyrus/lib/cyrusdb"
-	"gyrus/lib/cyrusdb/fileio"
+	"gyrus/lib/fileio"
 	"gyrus/lib/lockfile"
 	"gyrus/lib/log"
 	"gyrus/lib/mailbox/index"
@@ -158,7 +158,7 @@ func (mb *Mailbox) rlock() error {
 	var f *os.File
 	var err error
 	if mb.rf == nil {
-		f, err = fileio.OpenLocked(path, mb.openFlag(), 0, lockfile.Shared, false)
+		f, err = lockfile.OpenLocked(path, mb.openFlag(), 0, lockfile.Shared)
 	} else {
 		f, _, err = lockfile.Relock(mb.rf, path, mb.openFlag(), lockfile.Shared)
 	}

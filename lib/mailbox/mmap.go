@@ -7,7 +7,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"gyrus/lib/cyrusdb/fileio"
+	"gyrus/lib/fileio"
 	"gyrus/lib/mailbox/index"
 )
 

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"gyrus/lib/cyrusdb/fileio"
+	"gyrus/lib/fileio"
 	"gyrus/lib/lockfile"
 	"gyrus/lib/mailbox/index"
 )
@@ -45,7 +45,7 @@ func (mb *Mailbox) exclusive(wait bool, fn func(tx *Tx) error) error {
 			mb.locks.lockName(lockfile.Shared, true)
 		}
 	}()
-	f, err := fileio.OpenLocked(mb.loc.indexPath(), os.O_RDWR, 0, lockfile.Exclusive, false)
+	f, err := lockfile.OpenLocked(mb.loc.indexPath(), os.O_RDWR, 0, lockfile.Exclusive)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("%s: %w", mb.loc.indexPath(), ErrNotFound)
@@ -256,7 +256,7 @@ func (tx *Tx) repack() (err error) {
 	tx.done = true
 	tx.f.Close()
 	tx.mb.tx = nil
-	f, oerr := fileio.OpenLocked(loc.indexPath(), os.O_RDWR, 0, lockfile.Exclusive, false)
+	f, oerr := lockfile.OpenLocked(loc.indexPath(), os.O_RDWR, 0, lockfile.Exclusive)
 	if oerr != nil {
 		return oerr
 	}

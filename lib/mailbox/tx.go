@@ -8,7 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"gyrus/lib/cyrusdb/fileio"
+	"gyrus/lib/fileio"
 	"gyrus/lib/lockfile"
 	"gyrus/lib/log"
 	"gyrus/lib/mailbox/index"
@@ -75,7 +75,7 @@ func (mb *Mailbox) begin(allowDeleted bool) (*Tx, error) {
 	if err := mb.locks.lockUser(lockfile.Exclusive, lockfile.Shared, true); err != nil {
 		return nil, fmt.Errorf("lock %s: %w", mb.loc.Name, err)
 	}
-	f, err := fileio.OpenLocked(mb.loc.indexPath(), os.O_RDWR, 0, lockfile.Exclusive, false)
+	f, err := lockfile.OpenLocked(mb.loc.indexPath(), os.O_RDWR, 0, lockfile.Exclusive)
 	if err != nil {
 		mb.locks.unlockUser()
 		if errors.Is(err, os.ErrNotExist) {

@@ -7,7 +7,7 @@ import (
 	"runtime/debug"
 	"sort"
 
-	"gyrus/lib/cyrusdb/fileio"
+	"gyrus/lib/fileio"
 	"gyrus/lib/mailbox/index"
 )
 

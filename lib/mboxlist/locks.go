@@ -6,7 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"gyrus/lib/cyrusdb/fileio"
+	"gyrus/lib/fileio"
 	"gyrus/lib/lockfile"
 	"gyrus/lib/mboxname"
 )

@@ -9,7 +9,7 @@ import (
 	"sort"
 
 	"gyrus/lib/cyrusdb"
-	"gyrus/lib/cyrusdb/fileio"
+	"gyrus/lib/fileio"
 	"gyrus/lib/lockfile"
 )
 
@@ -86,7 +86,7 @@ func (d *DB) Begin(write bool) (cyrusdb.Txn, error) {
 	if write {
 		mode, flag = lockfile.Exclusive, os.O_RDWR
 	}
-	f, err := fileio.OpenLocked(d.path, flag, 0, mode, false)
+	f, err := lockfile.OpenLocked(d.path, flag, 0, mode)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("flat: %w: %w", cyrusdb.ErrNotFound, err)

@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"gyrus/lib/cyrusdb"
-	"gyrus/lib/cyrusdb/fileio"
+	"gyrus/lib/fileio"
 	"gyrus/lib/lockfile"
 )
 
@@ -186,7 +186,7 @@ func (t *txn) get(key string, create bool) (*sub, string, error) {
 	if t.write {
 		mode, flag = lockfile.Exclusive, os.O_RDWR
 	}
-	f, err := fileio.OpenLocked(path, flag, 0, mode, false)
+	f, err := lockfile.OpenLocked(path, flag, 0, mode)
 	switch {
 	case err == nil:
 		b, rerr := io.ReadAll(f)
@@ -218,7 +218,7 @@ func (t *txn) createFile(s *sub, path string) error {
 	if err := cyrusdb.MkdirParents(path); err != nil {
 		return fmt.Errorf("quotalegacy: %w", err)
 	}
-	f, err := fileio.OpenLocked(path, os.O_RDWR|os.O_CREATE, 0o644, lockfile.Exclusive, false)
+	f, err := lockfile.OpenLocked(path, os.O_RDWR|os.O_CREATE, 0o644, lockfile.Exclusive)
 	if err != nil {
 		return fmt.Errorf("quotalegacy: %w", err)
 	}

@@ -26,7 +26,7 @@ import (
 	"sort"
 
 	"gyrus/lib/cyrusdb"
-	"gyrus/lib/cyrusdb/fileio"
+	"gyrus/lib/fileio"
 	"gyrus/lib/lockfile"
 )
 
@@ -91,7 +91,7 @@ type txn struct {
 
 // Begin takes the shared lock and reads the whole file.
 func (d *DB) Begin(write bool) (cyrusdb.Txn, error) {
-	f, err := fileio.OpenLocked(d.path, os.O_RDONLY, 0, lockfile.Shared, false)
+	f, err := lockfile.OpenLocked(d.path, os.O_RDONLY, 0, lockfile.Shared)
 	if err != nil {
 		return nil, fmt.Errorf("skiplist: %w", err)
 	}

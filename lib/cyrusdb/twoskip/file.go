@@ -11,7 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"gyrus/lib/cyrusdb"
-	"gyrus/lib/cyrusdb/fileio"
+	"gyrus/lib/fileio"
 	"gyrus/lib/lockfile"
 )
 
@@ -222,7 +222,7 @@ func (d *DB) lockFile(mode lockfile.Mode) error {
 		d.f.Close()
 		d.setFile(nil)
 		d.loc.valid = false
-		nf, err := fileio.OpenLocked(d.path, os.O_RDWR, 0, mode, false)
+		nf, err := lockfile.OpenLocked(d.path, os.O_RDWR, 0, mode)
 		if err != nil {
 			return fmt.Errorf("twoskip: %w", err)
 		}

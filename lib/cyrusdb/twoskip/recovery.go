@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"gyrus/lib/cyrusdb"
-	"gyrus/lib/cyrusdb/fileio"
 	"gyrus/lib/lockfile"
 )
 
@@ -345,7 +344,7 @@ func (d *DB) adoptReplacement() error {
 	mode := d.lock
 	d.unlock()
 	d.closeFile()
-	f, err := fileio.OpenLocked(d.path, os.O_RDWR, 0, lockfile.Exclusive, false)
+	f, err := lockfile.OpenLocked(d.path, os.O_RDWR, 0, lockfile.Exclusive)
 	if err != nil {
 		return err
 	}

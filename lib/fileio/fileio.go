@@ -1,13 +1,10 @@
 package fileio
 
 import (
-	"fmt"
 	"io"
 	"os"
 
 	"golang.org/x/sys/unix"
-
-	"gyrus/lib/lockfile"
 )
 
 // Open is os.OpenFile(name, flag, perm) for a regular file or directory,
@@ -51,40 +48,4 @@ func ReadFile(name string) ([]byte, error) {
 			b = append(b, 0)[:len(b)]
 		}
 	}
-}
-
-// maxReopen bounds how often OpenLocked follows a file that keeps being
-// replaced under it, as lockfile.OpenLocked does.
-const maxReopen = 1000
-
-// OpenLocked is lockfile.OpenLocked with Open: it opens path, waits for
-// a lock of mode (or fails at once when try is set, with an error
-// wrapping lockfile.ErrWouldBlock) and checks that path still names the
-// locked file, starting again when it was replaced meanwhile.
-func OpenLocked(path string, flag int, perm os.FileMode, mode lockfile.Mode, try bool) (*os.File, error) {
-	for i := 0; i < maxReopen; i++ {
-		f, err := Open(path, flag, perm)
-		if err != nil {
-			return nil, err
-		}
-		if try {
-			err = lockfile.TryLock(f, mode)
-		} else {
-			err = lockfile.Lock(f, mode)
-		}
-		if err != nil {
-			f.Close()
-			return nil, err
-		}
-		same, err := lockfile.SameFile(f, path)
-		if err != nil {
-			f.Close()
-			return nil, err
-		}
-		if same {
-			return f, nil
-		}
-		f.Close()
-	}
-	return nil, fmt.Errorf("open %s: %w", path, lockfile.ErrReplaced)
 }

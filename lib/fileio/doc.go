@@ -19,7 +19,6 @@
 //   - O_CLOEXEC is always set; errors are *os.PathError wrapping the
 //     errno, so errors.Is(err, fs.ErrNotExist) and friends work as with
 //     os.OpenFile.
-//   - OpenLocked is lockfile.OpenLocked on a descriptor from Open (open,
-//     lock, re-check that the path still names the locked inode); lock
-//     order is the caller's, as there.
+//   - lockfile.OpenLocked opens through Open, so every locked open of a
+//     database or mailbox file gets the saving too.
 package fileio

@@ -9,8 +9,6 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
-
-	"gyrus/lib/lockfile"
 )
 
 func TestOpenReadFile(t *testing.T) {
@@ -47,17 +45,5 @@ func TestOpenReadFile(t *testing.T) {
 	os.WriteFile(empty, nil, 0o600)
 	if got, err := ReadFile(empty); err != nil || len(got) != 0 {
 		t.Errorf("empty file: %q %v", got, err)
-	}
-}
-
-func TestOpenLocked(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "db")
-	f, err := OpenLocked(p, os.O_RDWR|os.O_CREATE, 0o600, lockfile.Exclusive, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if _, err := OpenLocked(p, os.O_RDWR, 0, lockfile.Exclusive, true); !errors.Is(err, lockfile.ErrWouldBlock) {
-		t.Errorf("second exclusive try-lock: got %v, want ErrWouldBlock", err)
 	}
 }
