@@ -98,7 +98,10 @@ func (l *List) Create(req CreateRequest) (*Entry, error) {
 			if root, ok, err := q.Root(req.Name); err != nil {
 				return nil, err
 			} else if ok {
-				if err := q.Check(root, mailbox.Usage{Folders: 1}); err != nil {
+				// Only the folder count matters: -1 is "don't care" for
+				// the others (Cyrus passes QUOTA_DIFFUSE_UNLIMITED), so a
+				// root already over its STORAGE still gets a new folder.
+				if err := q.Check(root, mailbox.Usage{Storage: -1, Messages: -1, AnnotStorage: -1, Folders: 1}); err != nil {
 					return nil, err
 				}
 			}

@@ -441,3 +441,34 @@ func TestRenameUserMovesQuotaRoot(t *testing.T) {
 		t.Errorf("quota root user.alice still exists")
 	}
 }
+
+// A root already over its STORAGE limit still gets a new folder: creation
+// checks the folder count only (Cyrus passes "don't care" for the other
+// resources), while a root at its folder limit refuses one.
+func TestCreateChecksOnlyFolderQuota(t *testing.T) {
+	l, dir := testList(t)
+	q := withQuota(t, dir)
+	l.Close()
+	s := *l.Settings()
+	s.Quota = q
+	l, err := Open(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	mustCreate(t, l, "user.dora")
+	if err := l.SetQuota(q, "user.dora", map[quota.Resource]int64{quota.Storage: 1, quota.NumFolders: 3}, false); err != nil {
+		t.Fatal(err)
+	}
+	var diff [quota.NumResources]int64
+	diff[quota.Storage] = 5 << 10 // 5 KiB used, limit 1 KiB
+	if err := q.UpdateUseds("user.dora", diff, "", false); err != nil {
+		t.Fatal(err)
+	}
+	mustCreate(t, l, "user.dora.a")
+	mustCreate(t, l, "user.dora.b")
+	_, err = l.Create(CreateRequest{Name: "user.dora.c", IsAdmin: true})
+	if !errors.Is(err, quota.ErrOverQuota) {
+		t.Fatalf("fourth folder under a limit of 3: %v, want over quota", err)
+	}
+}
