@@ -23,7 +23,7 @@ SERVICES  := master imapd pop3d lmtpd timsieved sync_server idled fud notifyd
 RACE_PKGS ?= ./lib/...
 
 # Seconds each fuzz target runs in `make test` (short) and `make fuzz`.
-FUZZTIME_SHORT ?= 3s
+FUZZTIME_SHORT ?= 2s
 FUZZTIME       ?= 60s
 
 VERSION   := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
