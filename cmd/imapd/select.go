@@ -38,6 +38,7 @@ type selected struct {
 	seenUser     string // whose seen database ("anyone" for sharedseen)
 	seenDirty    bool   // \Seen or \Recent state to write back
 	recentUID    uint32 // UIDs above it were \Recent when first seen
+	recentMark   uint32 // the owner's mark as claimRecent left it (internal seen)
 
 	extra     []msgState
 	oldExists uint32 // the EXISTS the client knows
@@ -619,12 +620,15 @@ func (s *Session) claimRecent(sel *selected) uint32 {
 	prev := tx.Header().RecentUID
 	if prev >= last {
 		tx.Abort()
+		sel.recentMark = prev
 		return prev
 	}
 	tx.SetRecent(last, uint32(time.Now().Unix()))
 	if err := tx.Commit(); err != nil {
 		log.Printf(log.LevelErr, "IOERROR: %s: recent: %v", sel.name, err)
+		return prev
 	}
+	sel.recentMark = last
 	return prev
 }
 
@@ -641,7 +645,7 @@ func (s *Session) writeSeen(sel *selected) {
 	}
 	last := sel.view.Header().LastUID
 	if sel.internalSeen {
-		if sel.view.Header().RecentUID >= last {
+		if sel.view.Header().RecentUID >= last || sel.recentMark >= last {
 			sel.recentUID = last
 			return
 		}
