@@ -113,6 +113,9 @@ func FuzzDecodeRecord(f *testing.F) {
 		// what decodes must encode and decode to the same facts
 		for _, enc := range [][]byte{c.EncodeName(e, e.MTime), c.EncodeID(e, e.MTime)} {
 			e2, err := c.Decode("", enc)
+			if err != nil && bytes.IndexByte(enc, 0) >= 0 {
+				continue // a NUL read from a legacy record has no dlist form (its parser refuses it, Cyrus's too)
+			}
 			if err != nil {
 				t.Fatalf("re-decode %q: %v", enc, err)
 			}
