@@ -343,31 +343,21 @@ func oracleStart(script, dir string, protos []string) (map[string]int, error) {
 }
 
 func startCyrus(oracle, dir string) (*server, error) {
-	script := filepath.Join(oracle, "cyrus-ref")
-	ports, err := oracleStart(script, dir, []string{"imap", "pop3", "lmtp", "sieve", "sync"})
-	if err != nil {
-		return nil, err
-	}
-	s := &server{name: "cyrus", imp: fmt.Sprintf("127.0.0.1:%d", ports["imap"]), pop: fmt.Sprintf("127.0.0.1:%d", ports["pop3"]),
-		stop: func() { exec.Command(script, "stop", dir).Run() }}
-	if err := waitPort(s.imp); err != nil {
-		s.stop()
-		return nil, err
-	}
-	if out, err := exec.Command(script, "adduser", dir, user, password).CombinedOutput(); err != nil {
-		s.stop()
-		return nil, fmt.Errorf("adduser: %v\n%s", err, out)
-	}
-	return s, nil
+	return startReference("cyrus", filepath.Join(oracle, "cyrus-ref"), dir, []string{"imap", "pop3", "lmtp", "sieve", "sync"})
 }
 
 func startDovecot(oracle, dir string) (*server, error) {
-	script := filepath.Join(oracle, "dovecot-ref")
-	ports, err := oracleStart(script, dir, []string{"imap", "pop3", "lmtp"})
+	return startReference("dovecot", filepath.Join(oracle, "dovecot-ref"), dir, []string{"imap", "pop3", "lmtp"})
+}
+
+// startReference starts one of the oracle's servers (script: cyrus-ref or
+// dovecot-ref) on free ports for protos and adds the benchmark's user.
+func startReference(name, script, dir string, protos []string) (*server, error) {
+	ports, err := oracleStart(script, dir, protos)
 	if err != nil {
 		return nil, err
 	}
-	s := &server{name: "dovecot", imp: fmt.Sprintf("127.0.0.1:%d", ports["imap"]), pop: fmt.Sprintf("127.0.0.1:%d", ports["pop3"]),
+	s := &server{name: name, imp: fmt.Sprintf("127.0.0.1:%d", ports["imap"]), pop: fmt.Sprintf("127.0.0.1:%d", ports["pop3"]),
 		stop: func() { exec.Command(script, "stop", dir).Run() }}
 	if err := waitPort(s.imp); err != nil {
 		s.stop()
