@@ -56,15 +56,33 @@ func (mb *Mailbox) Check(o CheckOptions) (probs []Problem, err error) {
 	if h.HeaderFileCRC != mb.mhCRC {
 		probs = append(probs, Problem{File: mb.loc.headerPath(), What: fmt.Sprintf("file CRC %08x, index says %08x", mb.mhCRC, h.HeaderFileCRC)})
 	}
-	var cache *cacheReader
-	if h.NumRecords > 0 {
-		f, err := openCacheGen(mb.loc.cachePath(), h.Generation, os.O_RDONLY, false)
-		if err != nil {
-			probs = append(probs, Problem{File: mb.loc.cachePath(), What: err.Error()})
-		} else {
-			cache = &cacheReader{f: f, gen: h.Generation, path: mb.loc.cachePath()}
-			defer cache.close()
+	// the data partition's cyrus.cache and the archive's, opened when a
+	// record needs them (a failure to open is reported once)
+	var caches [2]*cacheReader
+	var cacheFailed [2]bool
+	defer func() {
+		for _, c := range caches {
+			if c != nil {
+				c.close()
+			}
 		}
+	}()
+	cacheOf := func(r *index.Record) *cacheReader {
+		i := 0
+		if r.InternalFlags&index.InternalArchived != 0 && mb.loc.separateArchive() {
+			i = 1
+		}
+		if caches[i] == nil && !cacheFailed[i] {
+			path := mb.loc.cachePathOf(r)
+			f, err := openCacheGen(path, h.Generation, os.O_RDONLY, false)
+			if err != nil {
+				probs = append(probs, Problem{File: path, What: err.Error()})
+				cacheFailed[i] = true
+			} else {
+				caches[i] = &cacheReader{f: f, gen: h.Generation, path: path}
+			}
+		}
+		return caches[i]
 	}
 	annots := map[uint32][]Annotation{}
 	if db, err := mb.annotDB(false); err == nil {
@@ -139,9 +157,11 @@ func (mb *Mailbox) Check(o CheckOptions) (probs []Problem, err error) {
 		if r.CacheVersion != index.CacheVersion {
 			add(recno, r.UID, "cache version %d", r.CacheVersion)
 		}
-		if cache != nil && !r.Unlinked() {
-			if _, err := cache.entry(r.CacheOffset, r.CacheCRC); err != nil {
-				add(recno, r.UID, "cache: %v", err)
+		if !r.Unlinked() {
+			if cache := cacheOf(&r); cache != nil {
+				if _, err := cache.entry(r.CacheOffset, r.CacheCRC); err != nil {
+					add(recno, r.UID, "cache: %v", err)
+				}
 			}
 		}
 		if (o.Files || o.GUIDs) && !r.Unlinked() {
@@ -181,7 +201,7 @@ func (mb *Mailbox) Check(o CheckOptions) (probs []Problem, err error) {
 }
 
 func (mb *Mailbox) checkFile(r *index.Record, recno uint32, guid bool, add func(uint32, uint32, string, ...any)) {
-	path := mb.loc.MessagePath(r.UID)
+	path := mb.loc.RecordPath(r)
 	f, err := fileio.Open(path, os.O_RDONLY, 0)
 	if err != nil {
 		add(recno, r.UID, "message file: %v", err)

@@ -43,7 +43,7 @@ func Create(loc Location, co CreateOptions, opts Options) (*Mailbox, error) {
 	if Exists(loc) {
 		return nil, fmt.Errorf("create %s: %w", loc.Name, ErrExists)
 	}
-	mb := &Mailbox{loc: loc, opts: opts, mode: ReadWrite}
+	mb := &Mailbox{loc: withArchive(loc, opts.ArchiveRoots), opts: opts, mode: ReadWrite}
 	mb.locks.loc = &mb.loc
 	if err := mb.locks.lockUser(lockfile.Exclusive, lockfile.Exclusive, true); err != nil {
 		mb.locks.close()
@@ -153,6 +153,10 @@ func (tx *Tx) CopyFiles(dst Location) error {
 		return errors.New("mailbox: CopyFiles in a transaction with uncommitted changes")
 	}
 	src := &tx.mb.loc
+	dst = withArchive(dst, tx.mb.opts.ArchiveRoots)
+	if err := tx.copyArchiveCache(&dst); err != nil {
+		return err
+	}
 	for _, d := range []string{dst.Dir, dst.MetaDir} {
 		if err := ensureDir(d); err != nil {
 			return err
@@ -177,8 +181,11 @@ func (tx *Tx) CopyFiles(dst Location) error {
 		if r.Unlinked() {
 			continue
 		}
-		from := src.MessagePath(r.UID)
-		to := dst.MessagePath(r.UID)
+		from := src.RecordPath(&r)
+		to := dst.RecordPath(&r)
+		if err := ensureDir(filepath.Dir(to)); err != nil {
+			return err
+		}
 		copied, err := placeFile(from, to, true, fileMTime(from))
 		if err != nil {
 			return err
@@ -191,6 +198,11 @@ func (tx *Tx) CopyFiles(dst Location) error {
 	}
 	if err := fsyncDir(dst.Dir); err != nil {
 		return err
+	}
+	if dst.separateArchive() {
+		if err := fsyncDir(dst.ArchiveDir); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
 	}
 	if dst.MetaDir != dst.Dir {
 		return fsyncDir(dst.MetaDir)

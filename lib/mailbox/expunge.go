@@ -2,6 +2,7 @@ package mailbox
 
 import (
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"gyrus/lib/mailbox/index"
@@ -124,8 +125,8 @@ func (tx *Tx) Unexpunge(decide func(r *index.Record) bool, clearDeleted bool, ad
 		for i := range nr.UserFlags {
 			nr.UserFlags[i] |= addFlags[i]
 		}
-		src := tx.mb.loc.MessagePath(old.UID)
-		dst := tx.mb.loc.MessagePath(nr.UID)
+		src := tx.mb.loc.RecordPath(&old)
+		dst := tx.mb.loc.RecordPath(&nr)
 		copied, err := placeFile(src, dst, true, time.Time{})
 		if err != nil {
 			return out, fmt.Errorf("unexpunge uid %d: %w", old.UID, err)
@@ -134,7 +135,7 @@ func (tx *Tx) Unexpunge(decide func(r *index.Record) bool, clearDeleted bool, ad
 			tx.syncFiles = append(tx.syncFiles, fileToSync{path: dst})
 		}
 		tx.newFiles = append(tx.newFiles, dst)
-		tx.syncDirs[tx.mb.loc.Dir] = true
+		tx.syncDirs[filepath.Dir(dst)] = true
 		if _, err := tx.appendRecord(nr, false); err != nil {
 			return out, err
 		}

@@ -21,6 +21,9 @@ type Location struct {
 	MetaDir string
 	// StageDir is the partition's staging directory (<root>/stage.).
 	StageDir string
+	// ArchiveDir holds the files of archived messages (archive.go); ""
+	// means Dir. Open fills it from Options.ArchiveRoots.
+	ArchiveDir string
 	// NameLock is the mailbox name lock file (spec/formats.md §3.4),
 	// UserLock the owner's namespace lock file ("*U*<userid>"); either
 	// may be "" to skip that lock (tests, tools working on copies).

@@ -58,7 +58,7 @@ type Mailbox struct {
 // index lock. A mailbox marked deleted gives ErrDeleted, missing files
 // ErrNotFound.
 func Open(loc Location, opts Options, mode Mode) (*Mailbox, error) {
-	mb := &Mailbox{loc: loc, opts: opts, mode: mode}
+	mb := &Mailbox{loc: withArchive(loc, opts.ArchiveRoots), opts: opts, mode: mode}
 	mb.locks.loc = &mb.loc
 	if err := mb.locks.lockUser(lockfile.Shared, lockfile.Shared, true); err != nil {
 		mb.locks.close()
@@ -91,6 +91,9 @@ func Open(loc Location, opts Options, mode Mode) (*Mailbox, error) {
 // lock, so no repack is under way: a cyrus.cache.NEW is a leftover.
 func (mb *Mailbox) recoverCache() error {
 	f, err := openCacheGen(mb.loc.cachePath(), mb.hdr.Generation, os.O_RDONLY, true)
+	if errors.Is(err, os.ErrNotExist) && mb.loc.separateArchive() {
+		return nil // every message archived: Cyrus's repack removed it
+	}
 	if err != nil {
 		return err
 	}

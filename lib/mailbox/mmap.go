@@ -30,6 +30,8 @@ type indexMap struct {
 	refs int
 	// cache is the cyrus.cache of this index generation, opened lazily.
 	cache *cacheReader
+	// acache is the archive partition's cyrus.cache (archive.go).
+	acache *cacheReader
 }
 
 const mapSlack = 1 << 20
@@ -77,6 +79,10 @@ func (m *indexMap) release() {
 		if m.cache != nil {
 			m.cache.close()
 			m.cache = nil
+		}
+		if m.acache != nil {
+			m.acache.close()
+			m.acache = nil
 		}
 	}
 }

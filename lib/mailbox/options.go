@@ -107,6 +107,9 @@ type Options struct {
 	// AnnotationDB is the cyrusdb backend of cyrus.annotations
 	// (annotation_db); "" means twoskip.
 	AnnotationDB string
+	// ArchiveRoots are the partitions with an archive partition
+	// (archive.go); nil when archive_enabled is off.
+	ArchiveRoots map[string]ArchiveRoot
 }
 
 // DefaultOptions are Cyrus 3.6.1's defaults.
@@ -127,6 +130,7 @@ func OptionsFromConfig(c *config.Config) (Options, error) {
 	if db := c.AnnotationDb(); db != "" {
 		o.AnnotationDB = db
 	}
+	o.ArchiveRoots = ArchiveRootsFromConfig(c)
 	return o, nil
 }
 

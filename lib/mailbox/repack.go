@@ -112,14 +112,14 @@ func (tx *Tx) unlinkPass() error {
 	return nil
 }
 
-// recordCleanup removes the file and the annotations of an UNLINKED
-// record.
+// recordCleanup removes the files and the annotations of an UNLINKED
+// record, and the name an archived or unarchived record left behind.
 func (tx *Tx) recordCleanup(r *index.Record) error {
+	if err := tx.removeRecordFiles(r); err != nil {
+		return err
+	}
 	if !r.Unlinked() {
 		return nil
-	}
-	if err := os.Remove(tx.mb.loc.MessagePath(r.UID)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
 	}
 	return tx.dropAnnotations(r.UID)
 }
@@ -168,10 +168,12 @@ func (tx *Tx) repack() (err error) {
 	cacheOff := int64(index.CacheFileHeaderSize)
 
 	var oldCache *cacheReader
+	arch := &repackArchive{loc: loc, gen: tx.h.Generation, ngn: nh.Generation}
 	defer func() {
 		if oldCache != nil {
 			oldCache.close()
 		}
+		arch.close(err != nil)
 	}()
 	rb := make([]byte, index.RecordSize)
 	for recno := uint32(1); recno <= tx.h.NumRecords; recno++ {
@@ -190,6 +192,17 @@ func (tx *Tx) repack() (err error) {
 				nh.DeletedModSeq = r.ModSeq
 				nh.ChangesEpoch = r.LastUpdated
 			}
+			continue
+		}
+		if arch.handles(&r) {
+			if err = arch.copy(&r); err != nil {
+				return err
+			}
+			r.Marshal(rb)
+			if _, err = wi.Write(rb); err != nil {
+				return err
+			}
+			nh.NumRecords++
 			continue
 		}
 		if oldCache == nil {
@@ -232,6 +245,9 @@ func (tx *Tx) repack() (err error) {
 	if err = fc.Sync(); err != nil {
 		return fmt.Errorf("fsync %s: %w", cacheNew, err)
 	}
+	if err = arch.sync(); err != nil {
+		return err
+	}
 	crashPoint("repack:after-new-files")
 	// annotations of the dropped records go before the files move
 	if err = tx.commitAnnotations(); err != nil {
@@ -242,6 +258,7 @@ func (tx *Tx) repack() (err error) {
 	if err = os.Rename(idxNew, loc.indexPath()); err != nil {
 		return err
 	}
+	arch.renamed = true
 	crashPoint("repack:after-index-rename")
 	if err = os.Rename(cacheNew, loc.cachePath()); err != nil {
 		// the index is already the new one: the next lock rolls the
@@ -249,6 +266,9 @@ func (tx *Tx) repack() (err error) {
 		return err
 	}
 	crashPoint("repack:after-cache-rename")
+	if err = arch.install(); err != nil {
+		return err
+	}
 	if err = fsyncDir(loc.MetaDir); err != nil {
 		return err
 	}
@@ -286,6 +306,9 @@ func DeleteFiles(loc Location) error {
 	dirs := []string{loc.Dir}
 	if loc.MetaDir != loc.Dir {
 		dirs = append(dirs, loc.MetaDir)
+	}
+	if loc.separateArchive() {
+		dirs = append(dirs, loc.ArchiveDir)
 	}
 	for _, dir := range dirs {
 		ents, err := os.ReadDir(dir)

@@ -7,7 +7,6 @@ import (
 	"runtime/debug"
 	"sort"
 
-	"gyrus/lib/fileio"
 	"gyrus/lib/mailbox/index"
 )
 
@@ -372,7 +371,11 @@ func (v *View) CacheOf(r *index.Record) (index.CacheEntry, error) { return v.cac
 
 func (v *View) cacheEntry(r *index.Record) (index.CacheEntry, error) {
 	m := v.m
-	if m.cache == nil {
+	c := m.cache
+	if r.InternalFlags&index.InternalArchived != 0 && v.mb.loc.separateArchive() {
+		c = m.acache
+	}
+	if c == nil {
 		rollForward := v.mb.m == m
 		if rollForward && v.mb.tx == nil {
 			if err := v.mb.rlock(); err != nil {
@@ -381,16 +384,16 @@ func (v *View) cacheEntry(r *index.Record) (index.CacheEntry, error) {
 			defer v.mb.runlock()
 			rollForward = v.mb.m.same2(m)
 		}
-		f, err := openCacheGen(v.mb.loc.cachePath(), v.hdr.Generation, os.O_RDONLY, rollForward)
+		var err error
+		c, err = v.mb.cacheFor(m, v.hdr.Generation, r, rollForward)
 		if err != nil {
 			if errors.Is(err, ErrCorrupt) && !rollForward {
 				return index.CacheEntry{}, fmt.Errorf("%w: %v", ErrStale, err)
 			}
 			return index.CacheEntry{}, err
 		}
-		m.cache = &cacheReader{f: f, gen: v.hdr.Generation, path: v.mb.loc.cachePath()}
 	}
-	e, err := m.cache.entry(r.CacheOffset, r.CacheCRC)
+	e, err := c.entry(r.CacheOffset, r.CacheCRC)
 	if err != nil {
 		var ce *index.CorruptError
 		if errors.As(err, &ce) {
@@ -414,11 +417,7 @@ func (v *View) OpenMessage(seq uint32) (*os.File, error) {
 
 // OpenMessage opens the file of message uid.
 func (mb *Mailbox) OpenMessage(uid uint32) (*os.File, error) {
-	f, err := fileio.Open(mb.loc.MessagePath(uid), os.O_RDONLY, 0)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("%s: %w", mb.loc.MessagePath(uid), ErrExpunged)
-	}
-	return f, err
+	return mb.openRecordFile(uid)
 }
 
 // ForEachRecord calls fn for every record of the index (expunged ones
@@ -457,13 +456,9 @@ func (mb *Mailbox) CacheEntry(r *index.Record) (index.CacheEntry, error) {
 		return index.CacheEntry{}, err
 	}
 	defer mb.runlock()
-	m := mb.m
-	if m.cache == nil {
-		f, err := openCacheGen(mb.loc.cachePath(), mb.hdr.Generation, os.O_RDONLY, true)
-		if err != nil {
-			return index.CacheEntry{}, err
-		}
-		m.cache = &cacheReader{f: f, gen: mb.hdr.Generation, path: mb.loc.cachePath()}
+	c, err := mb.cacheFor(mb.m, mb.hdr.Generation, r, true)
+	if err != nil {
+		return index.CacheEntry{}, err
 	}
-	return m.cache.entry(r.CacheOffset, r.CacheCRC)
+	return c.entry(r.CacheOffset, r.CacheCRC)
 }

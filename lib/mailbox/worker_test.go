@@ -59,6 +59,9 @@ func worker(spec string) int {
 	if strings.HasPrefix(spec, "point:") {
 		return pointWorker(spec)
 	}
+	if strings.HasPrefix(spec, "archivepoint:") {
+		return archivePointWorker(spec)
+	}
 	parts := strings.Split(spec, ":")
 	role, root := parts[0], parts[1]
 	id, _ := strconv.Atoi(parts[2])

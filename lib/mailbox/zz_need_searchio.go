@@ -5,7 +5,11 @@ package mailbox
 // system call per cache entry and three more per message file than it
 // needs. Nothing here changes how this package behaves.
 
-import "errors"
+import (
+	"errors"
+
+	"gyrus/lib/mailbox/index"
+)
 
 // errCacheNotOpen: ReadCacheAt before the view read any cache entry.
 var errCacheNotOpen = errors.New("mailbox: cache file not open yet")
@@ -17,6 +21,9 @@ func (v *View) MessagePath(seq uint32) string {
 	mg := v.Msg(seq)
 	if mg == nil {
 		return ""
+	}
+	if mg.Flags&index.InternalArchived != 0 {
+		return v.mb.loc.ArchivePath(mg.UID)
 	}
 	return v.mb.loc.MessagePath(mg.UID)
 }
