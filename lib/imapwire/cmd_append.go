@@ -28,6 +28,7 @@ type Append struct {
 	done       bool
 	err        error
 	n          int
+	single     bool // REPLACE: one message only (RFC 8508)
 }
 
 // AppendMessage is one message of an APPEND. Options holds the flags and
@@ -82,7 +83,7 @@ func (a *Append) Next() (*AppendMessage, error) {
 			return nil, a.stop(nil)
 		}
 		a.cur = nil
-		if a.c != ' ' {
+		if a.c != ' ' || a.single {
 			c := a.c
 			if p.isEOL(&c) {
 				a.done = true

@@ -52,6 +52,9 @@ type Fetch struct {
 	Annotation                  *AnnotationFetch
 	PreviewLazy                 bool // PREVIEW (LAZY)
 	Vanished                    bool // VANISHED modifier (RFC 7162 3.2.6)
+	// Partial is RFC 9394's PARTIAL modifier (with ExtPartial), nil =
+	// absent.
+	Partial *PartialRange
 }
 
 // parseFetch parses "FETCH sequence-set fetch-atts [modifiers]".
@@ -278,6 +281,16 @@ func (p *Parser) fetchArgs(f *Fetch, cmd string, uid bool) error {
 				o.ModSeq = true
 			case mod == "VANISHED" && uid && p.isEnabled("QRESYNC"):
 				f.Vanished = true
+			case mod == "PARTIAL" && p.opt.Ext&ExtPartial != 0 && f.Partial == nil:
+				// RFC 9394 3.2: only the messages at these positions
+				// of the (ascending) set are fetched
+				if c != ' ' {
+					return bad(c, TextFetchMissingArg, cmd, mod)
+				}
+				var ok bool
+				if f.Partial, c, ok = p.partialRange(); !ok {
+					return bad(c, TextFetchModBadArg, cmd, mod)
+				}
 			default:
 				return bad(c, TextFetchBadModifier, cmd, mod)
 			}

@@ -138,8 +138,10 @@ const (
 	ExtStatusDeleted
 	// ExtAppendLimit: STATUS APPENDLIMIT (RFC 7889).
 	ExtAppendLimit
+	// ExtReplace: REPLACE and UID REPLACE (RFC 8508).
+	ExtReplace
 
 	// ExtAll turns on every extension above.
 	ExtAll = ExtSearchRes | ExtMultiSearch | ExtPartial | ExtUTF8 |
-		ExtStatusDeleted | ExtAppendLimit
+		ExtStatusDeleted | ExtAppendLimit | ExtReplace
 )

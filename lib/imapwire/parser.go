@@ -239,6 +239,9 @@ func (p *Parser) lookup(name string) (handler, bool) {
 	if name == "ESEARCH" && p.opt.Ext&ExtMultiSearch == 0 {
 		return nil, false
 	}
+	if name == "REPLACE" && p.opt.Ext&ExtReplace == 0 {
+		return nil, false
+	}
 	h, ok := handlers[name]
 	return h, ok
 }
@@ -261,6 +264,9 @@ func (p *Parser) readUID(c int) (*Command, error) {
 	}
 	sub, _ := commandName(p.tok)
 	h, ok := uidHandlers[sub]
+	if sub == "REPLACE" && p.opt.Ext&ExtReplace == 0 {
+		h, ok = nil, false
+	}
 	if err := p.gate(Header{Tag: p.tag, Name: sub, UID: true, Known: ok}); err != nil {
 		p.skipLine(c)
 		return nil, p.result(err)
@@ -290,6 +296,9 @@ func (p *Parser) finish(name string, uid bool, args any, err error) (*Command, e
 	}
 	if a, ok := args.(*Append); ok {
 		p.app = a
+	}
+	if r, ok := args.(*Replace); ok {
+		p.app = r.Append
 	}
 	return &Command{Tag: p.tag, Name: name, UID: uid, Args: args}, nil
 }

@@ -117,8 +117,11 @@ func (s *fakeSession) exec(t testing.TB, cmd *Command) bool {
 		if err := s.p.ReadIdleDone(); err != nil {
 			return s.writeErr(err)
 		}
-	case "APPEND":
-		a := cmd.Args.(*Append)
+	case "APPEND", "REPLACE":
+		a, ok := cmd.Args.(*Append)
+		if !ok {
+			a = cmd.Args.(*Replace).Append
+		}
 		if a.Mailbox == "nosuchbox" {
 			// imapd refuses before reading any message, as Cyrus does.
 			if err := a.Discard(); err != nil {

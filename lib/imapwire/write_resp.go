@@ -223,7 +223,11 @@ type ESearchData struct {
 	Relevancy []uint8
 	// Partial is the PARTIAL return data (RFC 9394), nil = absent.
 	Partial *ESearchPartial
-	ModSeq  uint64
+	// Mailbox and UIDValidity name the mailbox of a MULTISEARCH result
+	// (RFC 7377 2.1), "" = absent.
+	Mailbox     string
+	UIDValidity uint32
+	ModSeq      uint64
 }
 
 // ESearchPartial is "PARTIAL (range set-or-NIL)".
@@ -236,7 +240,16 @@ type ESearchPartial struct {
 // ALL RELEVANCY PARTIAL MODSEQ.
 func (w *Writer) ESearch(d *ESearchData) *Writer {
 	w.RawString("* ESEARCH")
-	if d.Tag != "" {
+	switch {
+	case d.Mailbox != "":
+		// RFC 7377 section 2.1: the correlator names the mailbox
+		w.RawString(" (")
+		if d.Tag != "" {
+			w.RawString(`TAG "`).RawString(d.Tag).RawString(`" `)
+		}
+		w.RawString("MAILBOX ").String(d.Mailbox)
+		w.RawString(" UIDVALIDITY ").Number(d.UIDValidity).RawString(")")
+	case d.Tag != "":
 		w.RawString(` (TAG "`).RawString(d.Tag).RawString(`")`)
 	}
 	if d.UID {
