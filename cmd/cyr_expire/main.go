@@ -2,13 +2,10 @@
 // 3.6.1's cyr_expire(8) does (spec/tools.md §6.1): expiry of messages by
 // the /vendor/cmu/cyrus-imapd/expire annotation, removal of expunged
 // messages (-X), of delayed-deleted mailboxes (-D), of old duplicate
-// delivery records (-E) and of unused user flags (-t).
+// delivery records (-E), of unused user flags (-t), and archiving of old
+// messages to the archive partitions (-A, archive.go).
 //
 //	cyr_expire [-C file] [-A dur] [-D dur] [-E dur] [-X dur] [-p prefix | -u user] [-t] [-v] [-a] [-c] [-x]
-//
-// Archiving (-A) needs archive partitions, which Gyrus does not have:
-// with archive_enabled off -A has nothing to do (as in Cyrus); with it on,
-// cyr_expire refuses to run.
 package main
 
 import (
@@ -136,9 +133,6 @@ func run(ctx *tool.Context, stderr io.Writer) error {
 		return err
 	}
 	c := ctx.Config
-	if a.archive >= 0 && c.ArchiveEnabled() {
-		return tool.Fatal(sysexits.Config, "archive_enabled is set, but Gyrus has no archive partitions: cannot archive (-A)")
-	}
 	env, err := reconstruct.OpenEnv(c)
 	if err != nil {
 		return tool.Fatal(sysexits.Config, "%v", err)
@@ -158,7 +152,8 @@ func run(ctx *tool.Context, stderr io.Writer) error {
 			e.prefix = e.ns.Internal(n)
 		}
 	}
-	// -A with archive_enabled off: nothing to archive, silently (as Cyrus)
+	e.doArchive(archivePolicy{enabled: c.ArchiveEnabled(), maxSize: int64(c.ArchiveMaxsize()) * 1024,
+		keepFlagged: c.ArchiveKeepflagged()})
 	e.doExpunge()
 	if c.Conversations() && !ctx.Bool("c") {
 		e.verbosef("conversations are not supported by Gyrus: no conversations to expire")
