@@ -545,3 +545,17 @@ func (tx *Tx) copyArchiveCache(dst *Location) error {
 	os.Remove(to)
 	return copyFileKeepTime(from, to)
 }
+
+// WithArchive returns loc with its archive directory filled from
+// opts.ArchiveRoots, as Open does: for tools that work on a mailbox's
+// files without opening it (reconstruct).
+func WithArchive(loc Location, opts Options) Location { return withArchive(loc, opts.ArchiveRoots) }
+
+// ArchiveCachePath is the cyrus.cache of the archived records (the data
+// directory's cyrus.cache when there is no archive partition).
+func (l *Location) ArchiveCachePath() string {
+	if !l.separateArchive() {
+		return l.cachePath()
+	}
+	return l.archiveCachePath()
+}
