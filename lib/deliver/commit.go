@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"gyrus/lib/acl"
 	"gyrus/lib/annotate"
@@ -32,9 +31,6 @@ type item struct {
 	dupOf   *item // suppressed: an earlier append of this batch has the same key
 	skipped bool  // suppressed by deliver.db
 	mark    *duplicate.Record
-	// pre is deliver.db as the session read it before submitting, by
-	// target mailbox uniqueid (the mark, 0 for none).
-	pre map[string]int64
 }
 
 // job is what one session submits: the deliveries of one message.
@@ -53,14 +49,13 @@ type job struct {
 // deliver.db and the quota roots are written once per batch, not once
 // per message; nothing is acknowledged before it is on disk.
 type committer struct {
-	d      *Deliverer
-	in     chan *job
-	marks  chan *markReq
-	quit   chan struct{}
-	recent recentSet
-	mbs    mbCache // mailboxes kept open between batches
-	wg     sync.WaitGroup
-	once   sync.Once
+	d     *Deliverer
+	in    chan *job
+	marks chan *markReq
+	quit  chan struct{}
+	mbs   mbCache // mailboxes kept open between batches
+	wg    sync.WaitGroup
+	once  sync.Once
 }
 
 func newCommitter(d *Deliverer) *committer {
@@ -254,7 +249,6 @@ func (c *committer) run(batch []*job) {
 		}
 		if it.err == nil && it.mark != nil {
 			marks = append(marks, *it.mark)
-			c.recent.add(string(it.mark.Key.Bytes()))
 		}
 	}
 	if d.o.Dup != nil && len(marks) > 0 {
@@ -335,11 +329,13 @@ type compState struct {
 	quotas  map[string]*quota.Quota // quota roots read (nil: no such root)
 	pending map[string]*[quota.NumResources]int64
 	dups    map[string]*item // deliver.db keys appended in this batch
+	items   []*item          // the component's deliveries
+	marks   map[string]int64 // deliver.db as read under the owners' locks (nil: not yet)
 }
 
 func (c *committer) runComponent(items []*item) {
 	st := &compState{txs: map[string]*openTx{}, quotas: map[string]*quota.Quota{},
-		pending: map[string]*[quota.NumResources]int64{}, dups: map[string]*item{}}
+		pending: map[string]*[quota.NumResources]int64{}, dups: map[string]*item{}, items: items}
 	for _, it := range items {
 		if it.err != nil {
 			continue
@@ -436,21 +432,7 @@ func (c *committer) try(st *compState, it *item, t Target) error {
 			dupLog(key)
 			return nil
 		}
-		// deliver.db was read by the session (so that this batch does
-		// not wait for a deliver.db commit under the owner's lock);
-		// what this process marked since is in c.recent.
-		mark, checked := it.pre[e.UniqueID]
-		if c.recent.has(kb) {
-			mark, checked = 1, true
-		}
-		if !checked {
-			var err error
-			if mark, err = d.o.Dup.Check(key); err != nil {
-				log.Error("DBERROR", "what", "duplicate_check", "error", err)
-				mark = 0
-			}
-		}
-		if mark != 0 {
+		if st.dupMark(d, key) != 0 {
 			it.skipped = true
 			dupLog(key)
 			return nil
@@ -585,18 +567,31 @@ func (d *Deliverer) specialUseExcluded(e *mboxlist.Entry) error {
 	if owner == "" || d.o.Annot == nil || len(d.o.ExcludeSpecialUse) == 0 {
 		return nil
 	}
+	key := e.UniqueID + "\x00" + owner
+	res, sig, sigOK, hit := d.annc.get(key)
+	if hit {
+		return res
+	}
 	v, ok, err := d.o.Annot.Get(annotate.Target{UniqueID: e.UniqueID, Owner: owner}, "/specialuse", owner)
-	if err != nil || !ok {
+	if err != nil {
 		return nil
 	}
-	for _, f := range strings.Fields(string(v)) {
-		for _, x := range d.o.ExcludeSpecialUse {
-			if strings.EqualFold(f, x) {
-				return ErrMailboxSpecialUse
+	res = nil
+	if ok {
+	scan:
+		for _, f := range strings.Fields(string(v)) {
+			for _, x := range d.o.ExcludeSpecialUse {
+				if strings.EqualFold(f, x) {
+					res = ErrMailboxSpecialUse
+					break scan
+				}
 			}
 		}
 	}
-	return nil
+	if sigOK {
+		d.annc.put(key, res, sig)
+	}
+	return res
 }
 
 // flagBits turns flag names into the record's flag words.
@@ -621,42 +616,54 @@ func flagBits(tx *mailbox.Tx, names []string) (uint32, [4]uint32, error) {
 	return sys, user, nil
 }
 
-// recentSet holds the deliver.db keys this process marked lately: the
-// committer consults it under the owner's lock, after the session's
-// unlocked look at deliver.db, so that two sessions of this process
-// delivering the same message to the same mailbox at the same time
-// deliver it once. (Two processes doing so within the same few
-// milliseconds may both deliver it; Cyrus checks deliver.db under the
-// mailbox lock and does not.)
-type recentSet struct {
-	mu   sync.Mutex
-	keys map[string]time.Time
-	last time.Time
-}
-
-const recentFor = 10 * time.Minute
-
-func (r *recentSet) add(k string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	now := time.Now()
-	if r.keys == nil {
-		r.keys = map[string]time.Time{}
-	}
-	if now.Sub(r.last) > recentFor {
-		for x, t := range r.keys {
-			if now.Sub(t) > recentFor {
-				delete(r.keys, x)
+// dupMark is Cyrus's duplicate_check for key, read under the owners'
+// locks, as Cyrus reads it under the mailbox lock: every delivery that
+// marked deliver.db did so before it released the owner's lock, so
+// what is read here is exact across processes (a mark written by
+// another lmtpd a moment ago is seen). The first check of a component
+// reads the keys of every target of its deliveries in one read
+// transaction; a key not among them (a fuzzy-matched target) is read
+// on its own.
+func (st *compState) dupMark(d *Deliverer, key duplicate.Key) int64 {
+	kb := string(key.Bytes())
+	if st.marks == nil {
+		st.marks = map[string]int64{}
+		var keys []duplicate.Key
+		seen := map[string]bool{kb: true}
+		keys = append(keys, key)
+		for _, it := range st.items {
+			if it.err != nil || it.msg.ID == "" {
+				continue
+			}
+			for _, t := range it.targets {
+				e, err := d.lookup(t.Mailbox)
+				if err != nil {
+					continue
+				}
+				k := duplicate.Key{ID: it.msg.ID, To: e.UniqueID, Date: it.msg.Date}
+				if b := string(k.Bytes()); !seen[b] {
+					seen[b] = true
+					keys = append(keys, k)
+				}
 			}
 		}
-		r.last = now
+		marks, err := d.o.Dup.CheckAll(keys)
+		if err != nil {
+			log.Error("DBERROR", "what", "duplicate_check", "error", err)
+			return 0
+		}
+		for i, k := range keys {
+			st.marks[string(k.Bytes())] = marks[i]
+		}
 	}
-	r.keys[k] = now
-}
-
-func (r *recentSet) has(k string) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	t, ok := r.keys[k]
-	return ok && time.Since(t) <= recentFor
+	if m, ok := st.marks[kb]; ok {
+		return m
+	}
+	m, err := d.o.Dup.Check(key)
+	if err != nil {
+		log.Error("DBERROR", "what", "duplicate_check", "error", err)
+		return 0
+	}
+	st.marks[kb] = m
+	return m
 }

@@ -44,6 +44,10 @@ type Options struct {
 	ExcludeSpecialUse []string // lmtp_exclude_specialuse
 	TempDir           string   // temp_path: spool of a message with no local recipient
 
+	// annotPath is Annot's file (FromConfig sets it), for the
+	// special-use answers kept while it is unchanged (dbcache.go).
+	annotPath string
+
 	// MaxBatch bounds the deliveries one group commit takes (0: 256).
 	MaxBatch int
 	// Parallel bounds the owners committed at once in a batch (0: 16).
@@ -62,6 +66,11 @@ type Deliverer struct {
 	ns  *mboxname.Namespace
 	set *mboxlist.Settings
 	c   *committer
+
+	// answers kept while mailboxes.db (resp. annotations.db) is
+	// unchanged, validated by a stat each time (dbcache.go)
+	mbc  *sigCache[lookupResult]
+	annc *sigCache[error]
 }
 
 // New starts a Deliverer (and its committer goroutine; Close stops it).
@@ -97,6 +106,12 @@ func New(o Options) (*Deliverer, error) {
 		o.Mbox.Quota = nil
 	}
 	d := &Deliverer{o: o, ns: o.List.NS(), set: o.List.Settings()}
+	if db := o.List.DB(); db != nil {
+		d.mbc = &sigCache[lookupResult]{path: db.Path()}
+	}
+	if o.Annot != nil && o.annotPath != "" {
+		d.annc = &sigCache[error]{path: o.annotPath}
+	}
 	d.c = newCommitter(d)
 	return d, nil
 }
@@ -168,11 +183,13 @@ func FromConfig(c *config.Config, ident string) (Options, *Stores, error) {
 		}
 	}
 	excl := strings.Fields(c.LmtpExcludeSpecialuse())
+	annotPath := ""
 	if len(excl) > 0 {
 		path, backend := annotate.PathFromConfig(c)
 		if st.Annot, err = annotate.Open(path, backend); err != nil {
 			return fail(fmt.Errorf("open annotations database: %w", err))
 		}
+		annotPath = path
 	}
 	dpath, dbackend := userdeny.PathFromConfig(c)
 	if d, err := userdeny.Open(dpath, dbackend, false); err == nil {
@@ -202,13 +219,31 @@ func FromConfig(c *config.Config, ident string) (Options, *Stores, error) {
 		StrictQuota:       c.LmtpStrictQuota(),
 		ExcludeSpecialUse: excl,
 		TempDir:           c.TempPath(),
+		annotPath:         annotPath,
 	}
 	return o, st, nil
 }
 
 // lookup finds an active mailbox and maps mboxlist's errors to Cyrus's
-// codes.
+// codes. The answer is kept while mailboxes.db is unchanged (one stat
+// per lookup instead of a read transaction; dbcache.go); each caller
+// gets its own copy of the entry.
 func (d *Deliverer) lookup(name string) (*mboxlist.Entry, error) {
+	r, sig, sigOK, hit := d.mbc.get(name)
+	if !hit {
+		r.e, r.err = d.lookupDB(name)
+		if sigOK && (r.err == nil || CodeOf(r.err) != CodeIO) {
+			d.mbc.put(name, r, sig)
+		}
+	}
+	if r.e == nil {
+		return nil, r.err
+	}
+	e := *r.e
+	return &e, r.err
+}
+
+func (d *Deliverer) lookupDB(name string) (*mboxlist.Entry, error) {
 	e, err := d.o.List.Lookup(name)
 	switch {
 	case err == nil:
@@ -227,26 +262,10 @@ func (d *Deliverer) lookup(name string) (*mboxlist.Entry, error) {
 	return nil, &Error{Code: CodeIO, Err: err}
 }
 
-// lookups memoizes lookup within one Deliver call: the recipient's own
-// mailbox, checked first, is usually also the target whose uniqueid
-// precheck needs, and each mailboxes.db read costs a lock, a stat and an
-// unlock. Both uses are advisory (the committer looks every target up
-// again under the owner's lock), so the memo lives only as long as the
-// call.
-type lookups map[string]lookupResult
-
+// lookupResult is one answer of lookup, as kept by its cache.
 type lookupResult struct {
 	e   *mboxlist.Entry
 	err error
-}
-
-func (d *Deliverer) lookupIn(memo lookups, name string) (*mboxlist.Entry, error) {
-	if r, ok := memo[name]; ok {
-		return r.e, r.err
-	}
-	e, err := d.lookup(name)
-	memo[name] = lookupResult{e, err}
-	return e, err
 }
 
 // rights is Cyrus's cyrus_acl_myrights: what the ACL alone grants.
@@ -274,14 +293,13 @@ func (d *Deliverer) Deliver(ctx context.Context, m *Message, rcpts []*Recipient)
 		return errs
 	}
 	j := &job{done: make(chan struct{})}
-	memo := lookups{}
 	var byRcpt = make([][]*item, len(rcpts))
 	for i, r := range rcpts {
 		n := r.Name
 		if n.LocalPart != "" {
 			n.Boxes = nil
 		}
-		if _, err := d.lookupIn(memo, d.ns.Internal(n)); err != nil {
+		if _, err := d.lookup(d.ns.Internal(n)); err != nil {
 			errs[i] = err
 			continue
 		}
@@ -300,7 +318,6 @@ func (d *Deliverer) Deliver(ctx context.Context, m *Message, rcpts []*Recipient)
 		}
 	}
 	if len(j.items) > 0 {
-		d.precheck(j.items, m, memo)
 		d.c.submit(j)
 	}
 	for i, its := range byRcpt {
@@ -336,39 +353,4 @@ func (d *Deliverer) StageDir(rcpts []*Recipient) string {
 		}
 	}
 	return d.o.TempDir
-}
-
-// precheck reads deliver.db for every target of the items, outside any
-// lock and in one read transaction, so that the committer does not read
-// it under the owners' locks (where it would wait for the deliver.db
-// commits of other batches).
-func (d *Deliverer) precheck(items []*item, m *Message, memo lookups) {
-	if d.o.Dup == nil || m.ID == "" {
-		return
-	}
-	var keys []duplicate.Key
-	var owners []*item
-	var ids []string
-	for _, it := range items {
-		for _, t := range it.targets {
-			e, err := d.lookupIn(memo, t.Mailbox)
-			if err != nil {
-				continue
-			}
-			keys = append(keys, duplicate.Key{ID: m.ID, To: e.UniqueID, Date: m.Date})
-			owners = append(owners, it)
-			ids = append(ids, e.UniqueID)
-		}
-	}
-	marks, err := d.o.Dup.CheckAll(keys)
-	if err != nil {
-		log.Error("DBERROR", "what", "duplicate_check", "error", err)
-		return
-	}
-	for i, it := range owners {
-		if it.pre == nil {
-			it.pre = map[string]int64{}
-		}
-		it.pre[ids[i]] = marks[i]
-	}
 }

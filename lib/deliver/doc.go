@@ -60,13 +60,21 @@
 //   - Lock order: owners' namespace locks (sorted), then lib/mailbox's
 //     name and index locks, then quota (inside the mailbox commit), then
 //     deliver.db. mailboxes.db is only read, in short transactions.
-//   - deliver.db is marked after the mailbox commit and before the locks
-//     are released and the answer sent, as Cyrus does; a crash between
-//     the two lets a retried message in twice (the only duplicate
-//     possible). The session reads deliver.db before submitting (so
-//     batches never wait for a deliver.db commit while holding owners'
-//     locks); deliveries of this process are also checked against its
-//     recent marks under the lock.
+//   - deliver.db is read under the owners' locks (one read transaction
+//     per group of owners) and marked after the mailbox commit and
+//     before the locks are released and the answer sent, as Cyrus does:
+//     whatever another process marked is seen, so suppression is exact
+//     across processes. A crash after the mailbox commit (cyrus.index
+//     fsynced) and before the deliver.db commit lets the MTA's retry of
+//     that message in a second time: the only duplicate possible, the
+//     same window as Cyrus's. The mark cannot simply come first: a crash
+//     after it and before the mailbox commit would make the retry look
+//     like a duplicate and lose the message (and its UID alone cannot
+//     tell, another message may take that UID after the crash).
+//   - Answers read from mailboxes.db and annotations.db are kept only
+//     while the file is unchanged (inode, size, mtime, ctime: every
+//     commit changes them), checked by a stat(2) at each use
+//     (dbcache.go).
 //   - Quota is checked Cyrus's way: the root must not be over before the
 //     message (its own size counts only with lmtp_strict_quota), against
 //     the usage on disk plus what the batch appended to the root before.
