@@ -35,6 +35,12 @@ type stagedMsg struct {
 }
 
 func (s *Session) cmdAppend(tag string, a *imapwire.Append) {
+	s.appendRun(tag, a, nil)
+}
+
+// appendRun is APPEND, and the APPEND part of REPLACE when rep is set
+// (replace.go): rep then answers once the message is committed.
+func (s *Session) appendRun(tag string, a *imapwire.Append, rep *replaceState) {
 	e, intname, err := s.lookup(a.Mailbox)
 	if err == nil {
 		err = s.appendCheck(e)
@@ -135,7 +141,7 @@ func (s *Session) cmdAppend(tag string, a *imapwire.Append) {
 		}
 	}
 	if perr == nil {
-		perr = s.appendCommit(tag, e, msgs)
+		perr = s.appendCommit(tag, e, msgs, rep)
 		if perr == nil {
 			return
 		}
@@ -202,7 +208,7 @@ func (s *Session) appendCheck(e *mboxlist.Entry) error {
 
 // appendCommit appends the staged messages in one transaction and
 // answers OK with APPENDUID.
-func (s *Session) appendCommit(tag string, e *mboxlist.Entry, msgs []*stagedMsg) error {
+func (s *Session) appendCommit(tag string, e *mboxlist.Entry, msgs []*stagedMsg, rep *replaceState) error {
 	rights := s.pureRights(e)
 	mb, err := s.srv.openMailbox(e, mailbox.ReadWrite)
 	if err != nil {
@@ -301,6 +307,10 @@ func (s *Session) appendCommit(tag string, e *mboxlist.Entry, msgs []*stagedMsg)
 		s.addSeen(s.userid, mb.MailboxHeader().UniqueID, seenUIDs)
 	}
 	validity := mb.Header().UIDValidity
+	if rep != nil {
+		s.replaceFinish(tag, rep, rights.Has(acl.Read), validity, uids)
+		return nil
+	}
 	s.tellChanges(true)
 	if !rights.Has(acl.Read) || len(uids) == 0 {
 		s.ok(tag)

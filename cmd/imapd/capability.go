@@ -66,9 +66,11 @@ var capabilities = []capRow{
 	{Name: "MULTIAPPEND", Mask: capPost, RFC: "RFC 3502", Implemented: true},
 	{Name: "NAMESPACE", Mask: capPost, RFC: "RFC 2342", Implemented: true},
 	{Name: "OBJECTID", Mask: capPost, RFC: "RFC 8474", Implemented: true},
+	{Name: "PARTIAL", Mask: capPost, RFC: "RFC 9394", Implemented: true}, // not in Cyrus 3.6.1 (partial.go)
 	{Name: "PREVIEW", Mask: capPost, Config: "jmap_preview_annot", RFC: "RFC 8970", Implemented: true},
 	{Name: "QRESYNC", Mask: capPost, RFC: "RFC 7162", Implemented: true},
 	{Name: "QUOTA", Mask: capPost, RFC: "RFC 9208, RFC 2087", Implemented: true},
+	{Name: "REPLACE", Mask: capPost, RFC: "RFC 8508", Implemented: true}, // not in Cyrus 3.6.1 (replace.go)
 	{Name: "RIGHTS=kxten", Mask: capPost, RFC: "RFC 4314", Implemented: true},
 	{Name: "SAVEDATE", Mask: capPost, RFC: "RFC 8514", Implemented: true},
 	{Name: "SEARCH=FUZZY", Mask: capPost, RFC: "RFC 6203", Implemented: true},

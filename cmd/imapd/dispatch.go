@@ -17,14 +17,14 @@ var writeCommands = map[string]bool{
 	"APPEND": true, "CREATE": true, "DELETE": true, "DELETEACL": true,
 	"RENAME": true, "SETACL": true, "SETMETADATA": true, "SETQUOTA": true,
 	"SUBSCRIBE": true, "UNSUBSCRIBE": true, "COPY": true, "MOVE": true,
-	"XMOVE": true, "STORE": true, "EXPUNGE": true,
+	"XMOVE": true, "STORE": true, "EXPUNGE": true, "REPLACE": true,
 }
 
 // Commands that need a selected mailbox.
 var selectedCommands = map[string]bool{
 	"CHECK": true, "CLOSE": true, "COPY": true, "EXPUNGE": true, "FETCH": true,
 	"MOVE": true, "SEARCH": true, "SORT": true, "STORE": true, "THREAD": true,
-	"UID": true, "UNSELECT": true, "XMOVE": true,
+	"UID": true, "UNSELECT": true, "XMOVE": true, "REPLACE": true,
 }
 
 // gate applies Cyrus's state rules before a command's arguments are
@@ -149,6 +149,8 @@ func (s *Session) dispatch(cmd *imapwire.Command) {
 		s.cmdStatus(t, cmd.Args.(*imapwire.StatusCmd))
 	case "APPEND":
 		s.cmdAppend(t, cmd.Args.(*imapwire.Append))
+	case "REPLACE":
+		s.cmdReplace(t, cmd.UID, cmd.Args.(*imapwire.Replace))
 	case "IDLE":
 		s.cmdIdle(t)
 	case "FETCH":

@@ -47,7 +47,7 @@ func (s *Session) cmdFetch(tag string, uid bool, f *imapwire.Fetch) {
 			text+fmt.Sprintf(" (%.3f sec)", time.Since(start).Seconds()))
 		return
 	}
-	seqs := s.matchSeqs(f.Set, uid)
+	seqs := partialWindow(s.matchSeqs(f.Set, uid), f.Partial) // partial.go
 	if fetchSetsSeen(f) && !sel.examine && sel.rights.Has(acl.SetSeen) {
 		if err := s.setSeen(seqs); err != nil {
 			log.Printf(log.LevelErr, "IOERROR: %s: set \\Seen: %v", sel.name, err)

@@ -167,15 +167,19 @@ func (s *Session) writeSearchResult(tag string, uid bool, ret *imapwire.SearchRe
 		return
 	}
 	if ret.ReturnSave {
-		s.searchRes = make([]uint32, len(seqs))
-		for i, q := range seqs {
+		saved := seqs
+		if ret.Partial != nil && !ret.ReturnAll && !ret.ReturnCount {
+			saved = partialWindow(seqs, ret.Partial) // RFC 9394 3.2
+		}
+		s.searchRes = make([]uint32, len(saved))
+		for i, q := range saved {
 			s.searchRes[i] = sel.view.UID(q)
 		}
-		if !ret.ReturnMin && !ret.ReturnMax && !ret.ReturnAll && !ret.ReturnCount && !ret.Relevancy {
+		if !ret.ReturnMin && !ret.ReturnMax && !ret.ReturnAll && !ret.ReturnCount && !ret.Relevancy && ret.Partial == nil {
 			return // RFC 5182 2.1: SAVE alone answers nothing
 		}
 	}
-	all := ret.ReturnAll || (!ret.ReturnMin && !ret.ReturnMax && !ret.ReturnCount && !ret.Relevancy && !ret.ReturnSave)
+	all := ret.ReturnAll || (!ret.ReturnMin && !ret.ReturnMax && !ret.ReturnCount && !ret.Relevancy && !ret.ReturnSave && ret.Partial == nil)
 	d := &imapwire.ESearchData{Tag: tag, UID: uid}
 	if ret.ReturnCount {
 		n := uint32(len(nums))
@@ -217,6 +221,9 @@ func (s *Session) writeSearchResult(tag string, uid bool, ret *imapwire.SearchRe
 			}
 			d.ModSeq = modseq
 		}
+	}
+	if ret.Partial != nil {
+		d.Partial = partialData(nums, ret.Partial, uid) // partial.go
 	}
 	s.wr().ESearch(d)
 }

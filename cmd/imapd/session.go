@@ -80,7 +80,7 @@ func newSession(srv *Server, conn net.Conn, ss *service.Session) *Session {
 		Limits: srv.limits,
 		// none of the grammar beyond Cyrus 3.6.1 (SEARCHRES, STATUS
 		// DELETED and APPENDLIMIT): Cyrus answers BAD to them
-		Ext:          0,
+		Ext:          replaceGrammar | partialGrammar,
 		LiteralMinus: srv.cfg.Literalminus(),
 		Continue:     s.continueLiteral,
 		Gate:         s.gate,

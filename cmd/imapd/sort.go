@@ -78,7 +78,7 @@ func (s *Session) writeSortESearch(tag string, uid bool, ret *imapwire.SearchRet
 		n := uint32(len(nums))
 		d.Count = &n
 	}
-	all := ret.ReturnAll || (!ret.ReturnMin && !ret.ReturnMax && !ret.ReturnCount && !ret.Relevancy)
+	all := ret.ReturnAll || (!ret.ReturnMin && !ret.ReturnMax && !ret.ReturnCount && !ret.Relevancy && ret.Partial == nil)
 	if len(nums) > 0 {
 		lo, hi := nums[0], nums[0]
 		for _, n := range nums {
@@ -110,6 +110,9 @@ func (s *Session) writeSortESearch(tag string, uid bool, ret *imapwire.SearchRet
 			}
 		}
 		d.ModSeq = modseq
+	}
+	if ret.Partial != nil {
+		d.Partial = partialData(nums, ret.Partial, uid) // partial.go
 	}
 	s.wr().ESearch(d)
 }
