@@ -242,18 +242,9 @@ func (c *committer) run(batch []*job) {
 	}
 	wg.Wait()
 
-	var marks []duplicate.Record
 	for _, it := range items {
 		if it.dupOf != nil {
 			it.err = it.dupOf.err
-		}
-		if it.err == nil && it.mark != nil {
-			marks = append(marks, *it.mark)
-		}
-	}
-	if d.o.Dup != nil && len(marks) > 0 {
-		if err := c.mark(marks); err != nil {
-			log.Error("DBERROR", "what", "duplicate_mark", "error", err)
 		}
 	}
 }
@@ -328,9 +319,9 @@ type compState struct {
 	order   []*openTx
 	quotas  map[string]*quota.Quota // quota roots read (nil: no such root)
 	pending map[string]*[quota.NumResources]int64
-	dups    map[string]*item // deliver.db keys appended in this batch
-	items   []*item          // the component's deliveries
-	marks   map[string]int64 // deliver.db as read under the owners' locks (nil: not yet)
+	dups    map[string]*item            // deliver.db keys appended in this batch
+	items   []*item                     // the component's deliveries
+	marks   map[string]duplicate.Record // deliver.db as read under the owners' locks (nil: not yet)
 }
 
 func (c *committer) runComponent(items []*item) {
@@ -347,6 +338,20 @@ func (c *committer) runComponent(items []*item) {
 			}
 		}
 		it.err = last
+	}
+	// deliver.db first, with the UIDs the messages are getting, then the
+	// mailboxes (dupmark.go): a crash between the two leaves marks whose
+	// UIDs are not committed, which the retry recognizes.
+	var marks []duplicate.Record
+	for _, it := range items {
+		if it.err == nil && it.mark != nil {
+			marks = append(marks, *it.mark)
+		}
+	}
+	if c.d.o.Dup != nil && len(marks) > 0 {
+		if err := c.mark(marks); err != nil {
+			log.Error("DBERROR", "what", "duplicate_mark", "error", err)
+		}
 	}
 	for _, ot := range st.order {
 		if ot.tx == nil {
@@ -432,7 +437,7 @@ func (c *committer) try(st *compState, it *item, t Target) error {
 			dupLog(key)
 			return nil
 		}
-		if st.dupMark(d, key) != 0 {
+		if rec := st.dupMark(d, key); rec.Mark != 0 && markIsDelivery(ot, rec) {
 			it.skipped = true
 			dupLog(key)
 			return nil
@@ -624,10 +629,10 @@ func flagBits(tx *mailbox.Tx, names []string) (uint32, [4]uint32, error) {
 // reads the keys of every target of its deliveries in one read
 // transaction; a key not among them (a fuzzy-matched target) is read
 // on its own.
-func (st *compState) dupMark(d *Deliverer, key duplicate.Key) int64 {
+func (st *compState) dupMark(d *Deliverer, key duplicate.Key) duplicate.Record {
 	kb := string(key.Bytes())
 	if st.marks == nil {
-		st.marks = map[string]int64{}
+		st.marks = map[string]duplicate.Record{}
 		var keys []duplicate.Key
 		seen := map[string]bool{kb: true}
 		keys = append(keys, key)
@@ -647,23 +652,23 @@ func (st *compState) dupMark(d *Deliverer, key duplicate.Key) int64 {
 				}
 			}
 		}
-		marks, err := d.o.Dup.CheckAll(keys)
+		recs, err := d.o.Dup.CheckRecords(keys)
 		if err != nil {
 			log.Error("DBERROR", "what", "duplicate_check", "error", err)
-			return 0
+			return duplicate.Record{Key: key}
 		}
 		for i, k := range keys {
-			st.marks[string(k.Bytes())] = marks[i]
+			st.marks[string(k.Bytes())] = recs[i]
 		}
 	}
-	if m, ok := st.marks[kb]; ok {
-		return m
+	if r, ok := st.marks[kb]; ok {
+		return r
 	}
-	m, err := d.o.Dup.Check(key)
+	recs, err := d.o.Dup.CheckRecords([]duplicate.Key{key})
 	if err != nil {
 		log.Error("DBERROR", "what", "duplicate_check", "error", err)
-		return 0
+		return duplicate.Record{Key: key}
 	}
-	st.marks[kb] = m
-	return m
+	st.marks[kb] = recs[0]
+	return recs[0]
 }
