@@ -37,11 +37,11 @@
 // duplicate) and appends the messages of the batch to each mailbox in
 // one lib/mailbox transaction, whose commit fsyncs the message files,
 // their directory, cyrus.cache and cyrus.index once for all of them.
-// Then the deliver.db records of the batch are written, in one
-// transaction shared with the other batches committing at the same time
-// (several batches are in flight at once: while one waits for its disk
-// flushes, the next appends). Only then are the locks released and the
-// sessions told: a nil result means on disk. Message files are staged
+// Before that commit the deliver.db records of the batch are written, in
+// one transaction shared with the other batches committing at the same
+// time (several batches are in flight at once: while one waits for its
+// disk flushes, the next appends). Only after the mailbox commit are the
+// locks released and the sessions told: a nil result means on disk. Message files are staged
 // once per partition (lib/mailbox.Stage) and hard-linked into every
 // mailbox (singleinstancestore).
 //
@@ -61,16 +61,13 @@
 //     name and index locks, then quota (inside the mailbox commit), then
 //     deliver.db. mailboxes.db is only read, in short transactions.
 //   - deliver.db is read under the owners' locks (one read transaction
-//     per group of owners) and marked after the mailbox commit and
-//     before the locks are released and the answer sent, as Cyrus does:
+//     per group of owners), as Cyrus reads it under the mailbox lock:
 //     whatever another process marked is seen, so suppression is exact
-//     across processes. A crash after the mailbox commit (cyrus.index
-//     fsynced) and before the deliver.db commit lets the MTA's retry of
-//     that message in a second time: the only duplicate possible, the
-//     same window as Cyrus's. The mark cannot simply come first: a crash
-//     after it and before the mailbox commit would make the retry look
-//     like a duplicate and lose the message (and its UID alone cannot
-//     tell, another message may take that UID after the crash).
+//     across processes. It is marked before the mailbox commit, with
+//     the UIDs the messages get, and a mark found is checked against
+//     the mailbox (dupmark.go): a crash between the two commits neither
+//     lets the MTA's retry in twice (Cyrus's window, which marks after)
+//     nor loses the message.
 //   - Answers read from mailboxes.db and annotations.db are kept only
 //     while the file is unchanged (inode, size, mtime, ctime: every
 //     commit changes them), checked by a stat(2) at each use
