@@ -360,7 +360,9 @@ func (s *Session) cmdUnauthenticate(tag string) {
 	s.isAdmin, s.isProxyAdmin = false, false
 	s.plainAlert = ""
 	s.didID = false
-	s.condstore, s.qresync, s.utf8 = false, false, false
+	s.condstore, s.qresync = false, false
+	s.resetEnabled()
+	s.uidonly = false // uidonly.go
 	s.searchRes = nil
 	if s.ss != nil {
 		s.ss.SetUser("")

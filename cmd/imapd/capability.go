@@ -45,6 +45,7 @@ type capRow struct {
 // them.
 var capabilities = []capRow{
 	{Name: "IMAP4rev1", Mask: capBoth, RFC: "RFC 3501", Implemented: true},
+	{Name: "IMAP4rev2", Mask: capBoth, RFC: "RFC 9051", Implemented: true}, // rev2.go; not in 3.6.1
 	{Name: "LITERAL+", Mask: capBoth, Config: "literalminus (prints LITERAL+ anyway, as Cyrus)", RFC: "RFC 7888", Implemented: true},
 	{Name: "ID", Mask: capBoth, Config: "imapidresponse, serverinfo", RFC: "RFC 2971", Implemented: true},
 	{Name: "ENABLE", Mask: capBoth, RFC: "RFC 5161", Implemented: true},
@@ -81,9 +82,17 @@ var capabilities = []capRow{
 	{Name: "THREAD=ORDEREDSUBJECT", Mask: capPost, RFC: "RFC 5256", Implemented: true},
 	{Name: "THREAD=REFERENCES", Mask: capPost, RFC: "RFC 5256", Implemented: true},
 	{Name: "UIDPLUS", Mask: capPost, RFC: "RFC 4315", Implemented: true},
+	{Name: "UIDONLY", Mask: capPost, RFC: "RFC 9586", Implemented: true}, // not in Cyrus 3.6.1 (uidonly.go)
 	{Name: "UNSELECT", Mask: capPost, RFC: "RFC 3691", Implemented: true},
 	{Name: "URLAUTH", Mask: capPost, RFC: "RFC 4467", Implemented: true},
 	{Name: "URLAUTH=BINARY", Mask: capPost, RFC: "RFC 5524", Implemented: true},
+	{Name: "UTF8=ACCEPT", Mask: capPost, Config: "reject8bit, munge8bit (both must be off)", RFC: "RFC 6855", Implemented: true, // utf8accept.go; not in 3.6.1
+		Words: func(s *Session) []string {
+			if s.srv.utf8AcceptAllowed() {
+				return []string{"UTF8=ACCEPT"}
+			}
+			return nil
+		}},
 	{Name: "WITHIN", Mask: capPost, RFC: "RFC 5032", Implemented: true},
 	{Name: "ANNOTATEMORE", Mask: capPost, Config: "annotation_enable_legacy_commands", RFC: "draft-daboo-imap-annotatemore", Implemented: false},
 	{Name: "DIGEST=SHA1", Mask: capPost, RFC: "Cyrus", Implemented: true},

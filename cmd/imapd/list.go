@@ -554,8 +554,10 @@ func (ls *listState) response(ext string, e *mboxlist.Entry, attrs uint32) {
 	if e != nil && e.Type&mboxlist.Intermediate != 0 {
 		attrs |= attrNonExistent
 	}
+	// with IMAP4rev2, LIST-EXTENDED's attributes are the base LIST's
+	extAttrs := a.extended || s.rev2
 	if attrs&attrNonExistent != 0 {
-		if !a.extended {
+		if !extAttrs {
 			attrs |= attrNoSelect
 			attrs &^= attrNonExistent
 		}
@@ -612,7 +614,7 @@ func (ls *listState) response(ext string, e *mboxlist.Entry, attrs uint32) {
 	if attrs&attrHasChildren != 0 {
 		attrs &^= attrHasNoChildren
 	}
-	if a.extended {
+	if extAttrs {
 		if attrs&attrNoInferiors != 0 {
 			attrs &^= attrHasNoChildren
 		}

@@ -118,23 +118,40 @@ func utsString(b []int8) string {
 // cmdEnable is RFC 5161 ENABLE; like Cyrus 3.6.1 it knows CONDSTORE
 // and QRESYNC (which implies CONDSTORE) and ignores the rest.
 func (s *Session) cmdEnable(tag string, a *imapwire.Enable) {
-	var condstore, qresync bool
+	var condstore, qresync, rev2, utf8Accept, enabledUIDOnly bool
 	for _, c := range a.Caps {
 		switch strings.ToUpper(c) {
 		case "CONDSTORE":
 			condstore = true
 		case "QRESYNC":
 			qresync, condstore = true, true
+		case "IMAP4REV2": // rev2.go
+			rev2 = s.hasCap("IMAP4rev2")
+		case "UTF8=ACCEPT": // utf8accept.go
+			utf8Accept = s.hasCap("UTF8=ACCEPT")
+		case "UIDONLY": // uidonly.go
+			if s.enableUIDOnly() {
+				enabledUIDOnly = true
+			}
 		}
 	}
 	var enabled []string
+	if rev2 && s.enableRev2() {
+		enabled = append(enabled, "IMAP4rev2")
+	}
+	if utf8Accept && s.enableUTF8Accept() {
+		enabled = append(enabled, "UTF8=ACCEPT")
+	}
 	if condstore && !s.condstore {
 		enabled = append(enabled, "CONDSTORE")
 	}
 	if qresync && !s.qresync {
 		enabled = append(enabled, "QRESYNC")
 	}
-	if len(enabled) > 0 {
+	if enabledUIDOnly {
+		enabled = append(enabled, "UIDONLY")
+	}
+	if len(enabled) > 0 || s.rev2 { // RFC 9051 6.3.1: always, for rev2
 		s.wr().Enabled(enabled)
 	}
 	s.condstore = s.condstore || condstore

@@ -30,7 +30,11 @@ func (s *Session) cmdSearch(tag string, uid bool, a *imapwire.Search) {
 	start := time.Now()
 	// Cyrus index_search: updates first (no expunges), then the search.
 	s.tellChanges(false)
-	seqs, err := s.search(a.Program, a.Charset)
+	if text := s.utf8SearchCharsetRefused(a.Charset); text != "" {
+		s.bad(tag, text)
+		return
+	}
+	seqs, err := s.search(a.Program, s.searchCharset(a.Charset))
 	if errors.Is(err, errSearchFailed) {
 		s.okText(tag, fmt.Sprintf("Completed (0 msgs in %.3f secs)", time.Since(start).Seconds()))
 		return
@@ -49,7 +53,7 @@ func (s *Session) cmdSearch(tag string, uid bool, a *imapwire.Search) {
 			}
 		}
 	}
-	s.writeSearchResult(tag, uid, a.Return, seqs, modseq, "SEARCH")
+	s.writeSearchResult(tag, uid, s.rev2SearchReturn(a.Return), seqs, modseq, "SEARCH")
 	s.okText(tag, fmt.Sprintf("Completed (%d msgs in %.3f secs)", len(seqs), time.Since(start).Seconds()))
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	mathbits "math/bits"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -44,6 +45,9 @@ type selected struct {
 	oldExists uint32 // the EXISTS the client knows
 	flagNames [index.MaxUserFlags]string
 	gone      bool // the mailbox was deleted under us
+
+	// flagBuf is flagList's reused result (consumed before the next call).
+	flagBuf []imap.Flag
 }
 
 type msgState struct {
@@ -216,9 +220,9 @@ func (s *Session) tellSelect() {
 	sel := s.sel
 	w := s.wr()
 	w.Exists(sel.view.Len())
-	w.Recent(sel.numRecent())
+	s.tellRecent(sel.numRecent())
 	s.listFlags()
-	if first := sel.firstUnseen(); first != 0 {
+	if first := sel.firstUnseen(); first != 0 && !s.rev2 {
 		w.StatusResponse("", imapwire.StatusOK, imapwire.CodeUnseen(first), "Ok")
 	}
 	h := sel.view.Header()
@@ -228,6 +232,7 @@ func (s *Session) tellSelect() {
 	w.StatusResponse("", imapwire.StatusOK, imapwire.CodeMailboxID(sel.mb.MailboxHeader().UniqueID), "Ok")
 	w.RawString("* OK [URLMECH INTERNAL] Ok\r\n")
 	w.RawString("* OK [ANNOTATIONS 65536] Ok\r\n")
+	s.rev2SelectList()
 	sel.oldExists = sel.view.Len()
 }
 
@@ -401,7 +406,7 @@ func (s *Session) mailboxGone() {
 	log.Printf(log.LevelWarning, "Mailbox %s has been (re)moved out from under client", sel.name)
 	w := s.wr()
 	if n := sel.oldExists; n > 0 {
-		if s.qresync {
+		if s.qresync || s.uidonly {
 			w.RawString("* VANISHED 1:")
 			w.Number(sel.view.Header().LastUID)
 			w.CRLF()
@@ -462,7 +467,7 @@ func (s *Session) tellPending(canExpunge, printUID, printModSeq bool) {
 func (s *Session) tellExists() {
 	sel := s.sel
 	s.wr().Exists(sel.view.Len())
-	s.wr().Recent(sel.numRecent())
+	s.tellRecent(sel.numRecent())
 	sel.oldExists = sel.view.Len()
 }
 
@@ -498,7 +503,7 @@ func (s *Session) tellExpunges() {
 			continue // never told about it
 		}
 		sel.oldExists--
-		if s.qresync {
+		if s.qresync || s.uidonly {
 			vanished = append(vanished, e.UID)
 		} else {
 			w.Expunge(e.Seq)
@@ -531,9 +536,9 @@ func (s *Session) checkFlagNames(print bool) {
 func (s *Session) printFlags(seq uint32, printUID, printModSeq bool) {
 	sel := s.sel
 	m := sel.view.Msg(seq)
-	f := s.wr().Fetch(seq)
+	f := s.fetchStart(seq, m.UID) // uidonly.go
 	f.Flags(s.flagList(seq))
-	if printUID || s.qresync {
+	if (printUID || s.qresync || s.rev2) && !s.uidonly { // RFC 9051 7.5.2
 		f.UID(imap.UID(m.UID))
 	}
 	if printModSeq || s.condstore {
@@ -548,8 +553,10 @@ func (s *Session) printFlags(seq uint32, printUID, printModSeq bool) {
 func (s *Session) flagList(seq uint32) []imap.Flag {
 	sel := s.sel
 	m := sel.view.Msg(seq)
-	out := make([]imap.Flag, 0, 8)
-	if sel.extra[seq-1].recent {
+	// The list is written out before the next call: one buffer serves
+	// every message of a FETCH.
+	out := sel.flagBuf[:0]
+	if sel.extra[seq-1].recent && !s.rev2 { // no \Recent in IMAP4rev2
 		out = append(out, `\Recent`)
 	}
 	sf := m.Flags
@@ -568,11 +575,18 @@ func (s *Session) flagList(seq uint32) []imap.Flag {
 	if sel.isSeen(seq) {
 		out = append(out, imap.FlagSeen)
 	}
-	for i, name := range sel.flagNames {
-		if name != "" && m.UserFlags[i/32]&(1<<(i%32)) != 0 {
-			out = append(out, imap.Flag(name))
+	// Only the set bits are visited (a FETCH FLAGS of a large mailbox
+	// spent most of its time walking 128 mostly empty slots per message).
+	for w, bits := range m.UserFlags {
+		for bits != 0 {
+			i := w*32 + mathbits.TrailingZeros32(bits)
+			bits &= bits - 1
+			if name := sel.flagNames[i]; name != "" {
+				out = append(out, imap.Flag(name))
+			}
 		}
 	}
+	sel.flagBuf = out[:0]
 	return out
 }
 

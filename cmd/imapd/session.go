@@ -56,9 +56,12 @@ type Session struct {
 	plainAlert   string // plaintextloginalert, shown before the next command
 
 	// Client-enabled extensions (RFC 5161 ENABLE, or implied).
-	condstore bool
-	qresync   bool
-	utf8      bool
+	condstore  bool
+	qresync    bool
+	utf8       bool // mailbox names in UTF-8 (IMAP4rev2 or UTF8=ACCEPT)
+	rev2       bool // RFC 9051 ENABLE IMAP4rev2 (rev2.go)
+	utf8Accept bool // RFC 6855 ENABLE UTF8=ACCEPT (utf8accept.go)
+	uidonly    bool // RFC 9586 ENABLE UIDONLY (uidonly.go)
 
 	sel       *selected // nil when no mailbox is selected
 	searchRes []uint32  // RFC 5182 saved result (UIDs), nil = none
