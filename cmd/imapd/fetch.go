@@ -47,7 +47,7 @@ func (s *Session) cmdFetch(tag string, uid bool, f *imapwire.Fetch) {
 			text+fmt.Sprintf(" (%.3f sec)", time.Since(start).Seconds()))
 		return
 	}
-	seqs := partialWindow(s.matchSeqs(f.Set, uid), f.Partial) // partial.go
+	seqs := s.matchSeqs(f.Set, uid)
 	if fetchSetsSeen(f) && !sel.examine && sel.rights.Has(acl.SetSeen) {
 		if err := s.setSeen(seqs); err != nil {
 			log.Printf(log.LevelErr, "IOERROR: %s: set \\Seen: %v", sel.name, err)
@@ -68,12 +68,17 @@ func (s *Session) cmdFetch(tag string, uid bool, f *imapwire.Fetch) {
 	fx.prepare()
 	fetched := false
 	var ferr error
-	in := make(map[uint32]bool, len(seqs))
+	// A bitmap of the asked sequence numbers, not a map: FETCH 1:* of a
+	// large mailbox spent a sixth of its time hashing them.
+	n := sel.view.Len()
+	in := make([]uint64, n/64+1)
 	for _, q := range seqs {
-		in[q] = true
+		if q <= n {
+			in[q/64] |= 1 << (q % 64)
+		}
 	}
 	for seq := uint32(1); seq <= sel.view.Len(); seq++ {
-		if !in[seq] {
+		if seq > n || in[seq/64]&(1<<(seq%64)) == 0 {
 			m := sel.view.Msg(seq)
 			if sel.extra[seq-1].told != 0 && m.ModSeq > sel.extra[seq-1].told {
 				s.printFlags(seq, uid, false)
