@@ -81,7 +81,7 @@ func (s *Session) gate(h imapwire.Header) error {
 	if selectedCommands[h.Name] && s.sel == nil {
 		return imapwire.ErrSelectFirst()
 	}
-	return nil
+	return s.uidOnlyGate(h) // uidonly.go
 }
 
 // dispatch runs one parsed command.
@@ -94,6 +94,9 @@ func (s *Session) dispatch(cmd *imapwire.Command) {
 		log.Printf(log.LevelNotice, "command: %s %s", cmd.Tag, cmdDisplay(cmd))
 	}
 	t := cmd.Tag
+	if s.uidOnlyRefuse(cmd) { // uidonly.go
+		return
+	}
 	switch cmd.Name {
 	case "CAPABILITY":
 		s.cmdCapability(t)

@@ -47,7 +47,7 @@ func (s *Session) cmdFetch(tag string, uid bool, f *imapwire.Fetch) {
 			text+fmt.Sprintf(" (%.3f sec)", time.Since(start).Seconds()))
 		return
 	}
-	seqs := s.matchSeqs(f.Set, uid)
+	seqs := partialWindow(s.matchSeqs(f.Set, uid), f.Partial) // partial.go
 	if fetchSetsSeen(f) && !sel.examine && sel.rights.Has(acl.SetSeen) {
 		if err := s.setSeen(seqs); err != nil {
 			log.Printf(log.LevelErr, "IOERROR: %s: set \\Seen: %v", sel.name, err)
@@ -309,12 +309,12 @@ func (fx *fetchCtx) reply(seq uint32) error {
 		}
 	}
 	w := s.wr()
-	fw := w.Fetch(seq)
+	fw := s.fetchStart(seq, rec.UID) // uidonly.go
 	if o.Flags || changed {
 		fw.Flags(s.flagList(seq))
 		sel.extra[seq-1].told = m.ModSeq
 	}
-	if o.UID || fx.uid || (changed && s.qresync) {
+	if (o.UID || fx.uid || (changed && s.qresync)) && !s.uidonly {
 		fw.UID(imap.UID(rec.UID))
 	}
 	if it&imapwire.FetchDigestSHA1 != 0 {

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/emersion/go-imap/v2"
 )
 
 // REPLACE (RFC 8508), the FETCH PARTIAL modifier (RFC 9394 3.2) and the
@@ -159,4 +161,14 @@ func FuzzParseReplace(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestUIDFetchWriter(t *testing.T) {
+	var out bytes.Buffer
+	w := NewWriter(&out)
+	w.UIDFetch(25996).Flags([]imap.Flag{imap.FlagSeen}).End()
+	w.Flush()
+	if want := "* 25996 UIDFETCH (FLAGS (\\Seen))\r\n"; out.String() != want {
+		t.Fatalf("got %q want %q", out.String(), want)
+	}
 }
