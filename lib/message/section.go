@@ -328,7 +328,16 @@ func (bp *bsParser) skip(depth int) error {
 		}
 		bp.p++
 		return nil
-	case '"', '{':
+	case '"':
+		// a quoted string: to the next quote, nothing copied
+		for i := bp.p + 1; i < len(bp.b); i++ {
+			if bp.b[i] == '"' {
+				bp.p = i + 1
+				return nil
+			}
+		}
+		return errShort
+	case '{':
 		_, _, err := bp.nstring()
 		return err
 	case 0:

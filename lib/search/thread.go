@@ -192,11 +192,11 @@ func orderedSubject(src Source, res *Result, opt *Options) *container {
 // messageIDs is index_get_ids: the Message-ID (or "<Empty-ID: seq>") and
 // the references (References, else In-Reply-To).
 func messageIDs(ce *index.CacheEntry, seq uint32) (string, []string) {
-	env, err := message.ParseEnvelope(ce.Item(index.CacheEnvelope))
+	irt, id, err := message.EnvelopeIDs(ce.Item(index.CacheEnvelope))
 	var msgid, inReplyTo string
 	if err == nil {
-		msgid, _ = findMsgID(env.MessageID)
-		inReplyTo, _ = findMsgID(env.InReplyTo)
+		msgid, _ = findMsgID(id)
+		inReplyTo, _ = findMsgID(irt)
 	}
 	if msgid == "" {
 		msgid = fmt.Sprintf("<Empty-ID: %d>", seq)
