@@ -64,6 +64,7 @@ var capabilities = []capRow{
 	{Name: "MAILBOX-REFERRALS", Mask: capPost, Config: "proxyd_disable_mailbox_referrals", RFC: "RFC 2193", Implemented: true},
 	{Name: "METADATA", Mask: capPost, RFC: "RFC 5464", Implemented: true},
 	{Name: "MOVE", Mask: capPost, RFC: "RFC 6851", Implemented: true},
+	{Name: "MULTISEARCH", Mask: capPost, RFC: "RFC 7377", Implemented: true}, // not in Cyrus 3.6.1 (multisearch.go)
 	{Name: "MULTIAPPEND", Mask: capPost, RFC: "RFC 3502", Implemented: true},
 	{Name: "NAMESPACE", Mask: capPost, RFC: "RFC 2342", Implemented: true},
 	{Name: "OBJECTID", Mask: capPost, RFC: "RFC 8474", Implemented: true},

@@ -64,8 +64,6 @@ func (s *Session) gate(h imapwire.Header) error {
 		if !s.isAdmin {
 			return imapwire.ErrUnrecognized()
 		}
-	case "ESEARCH":
-		return imapwire.ErrUnrecognized()
 	case "GETANNOTATION", "SETANNOTATION":
 		// Cyrus parses the legacy ANNOTATEMORE commands and refuses
 		// them unless annotation_enable_legacy_commands (which Gyrus
@@ -162,6 +160,8 @@ func (s *Session) dispatch(cmd *imapwire.Command) {
 		s.cmdStore(t, cmd.UID, cmd.Args.(*imapwire.Store))
 	case "SEARCH":
 		s.cmdSearch(t, cmd.UID, cmd.Args.(*imapwire.Search))
+	case "ESEARCH":
+		s.cmdMultiSearch(t, cmd.Args.(*imapwire.Search)) // multisearch.go
 	case "SORT":
 		s.cmdSort(t, cmd.UID, cmd.Args.(*imapwire.Sort))
 	case "THREAD":

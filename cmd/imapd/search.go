@@ -185,6 +185,9 @@ func (s *Session) writeSearchResult(tag string, uid bool, ret *imapwire.SearchRe
 	}
 	all := ret.ReturnAll || (!ret.ReturnMin && !ret.ReturnMax && !ret.ReturnCount && !ret.Relevancy && !ret.ReturnSave && ret.Partial == nil)
 	d := &imapwire.ESearchData{Tag: tag, UID: uid}
+	if in := s.esearchIn; in != nil { // multisearch.go
+		d.Mailbox, d.UIDValidity = in.mailbox, in.uidValidity
+	}
 	if ret.ReturnCount {
 		n := uint32(len(nums))
 		d.Count = &n

@@ -63,6 +63,8 @@ type Session struct {
 	utf8Accept bool // RFC 6855 ENABLE UTF8=ACCEPT (utf8accept.go)
 	uidonly    bool // RFC 9586 ENABLE UIDONLY (uidonly.go)
 
+	esearchIn *esearchCorrelator // MULTISEARCH answer being written (multisearch.go)
+
 	sel       *selected // nil when no mailbox is selected
 	searchRes []uint32  // RFC 5182 saved result (UIDs), nil = none
 
@@ -81,9 +83,10 @@ func newSession(srv *Server, conn net.Conn, ss *service.Session) *Session {
 	s.sessionID = newSessionID(srv)
 	s.p = imapwire.NewParser(conn, imapwire.Options{
 		Limits: srv.limits,
-		// none of the grammar beyond Cyrus 3.6.1 (SEARCHRES, STATUS
-		// DELETED and APPENDLIMIT): Cyrus answers BAD to them
-		Ext:          replaceGrammar | partialGrammar,
+		// of the grammar beyond Cyrus 3.6.1, only the extensions Gyrus
+		// offers: REPLACE, PARTIAL, MULTISEARCH (SEARCHRES, STATUS
+		// DELETED and APPENDLIMIT get Cyrus's BAD)
+		Ext:          replaceGrammar | partialGrammar | multiSearchGrammar,
 		LiteralMinus: srv.cfg.Literalminus(),
 		Continue:     s.continueLiteral,
 		Gate:         s.gate,
