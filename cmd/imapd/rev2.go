@@ -20,9 +20,12 @@ import (
 //     ESEARCH, ENABLE, IDLE, SASL-IR, LIST-EXTENDED, LIST-STATUS, MOVE,
 //     LITERAL-, BINARY (FETCH side), SPECIAL-USE attributes, RFC 5530
 //     response codes: all were offered already (Cyrus 3.6.1 has them).
-//     SEARCHRES ($, RETURN (SAVE)) is NOT offered: Gyrus parses it
-//     (imapwire.ExtSearchRes) but Cyrus 3.6.1 lacks it and nobody has
-//     enabled it yet, so a rev2 client gets BAD for "$". Known gap.
+//     SEARCHRES (RFC 5182: RETURN (SAVE) and "$"), which Cyrus 3.6.1
+//     lacks, is accepted once IMAP4rev2 is enabled (the parser's
+//     ExtSearchRes bit; the saved result lives in Session.searchRes and
+//     is pruned on expunge and dropped on SELECT, seqset.go, select.go).
+//     The SEARCHRES capability itself is not advertised: a rev1 client
+//     still gets Cyrus's BAD for "$".
 //   - STATUS SIZE (RFC 8438) was offered; STATUS DELETED is accepted
 //     once IMAP4rev2 is enabled (the parser's ExtStatusDeleted bit,
 //     turned on by enableRev2; a rev1 client still gets Cyrus's BAD).
@@ -78,6 +81,10 @@ import (
 //     keywords are stored as the client names them; nothing special.
 //   - Implicit TLS (port 993) and STARTTLS: as before (imapd -s).
 
+// rev2Grammar is the parser grammar an IMAP4rev2 session adds to Cyrus
+// 3.6.1's: STATUS DELETED, SEARCHRES, APPEND's UTF8 data item.
+const rev2Grammar = imapwire.ExtStatusDeleted | imapwire.ExtSearchRes | imapwire.ExtUTF8
+
 // enableRev2 turns IMAP4rev2 on for the session (ENABLE IMAP4rev2). It
 // reports whether it was newly enabled.
 func (s *Session) enableRev2() bool {
@@ -87,7 +94,7 @@ func (s *Session) enableRev2() bool {
 	s.rev2 = true
 	s.utf8 = true
 	s.p.Enable("IMAP4REV2")
-	s.p.AddExt(imapwire.ExtStatusDeleted | imapwire.ExtUTF8)
+	s.addedExt |= s.p.AddExt(rev2Grammar)
 	return true
 }
 
@@ -95,7 +102,9 @@ func (s *Session) enableRev2() bool {
 // the session returns to the state of a new connection).
 func (s *Session) resetEnabled() {
 	s.rev2, s.utf8Accept, s.utf8 = false, false, false
-	s.p.ResetEnabled(imapwire.ExtStatusDeleted)
+	s.p.ResetEnabled(s.addedExt)
+	s.addedExt = 0
+	s.searchRes = nil
 }
 
 // tellRecent writes "* n RECENT" for a rev1 session; RFC 9051 removed

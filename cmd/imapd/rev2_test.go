@@ -312,3 +312,30 @@ func TestUTF8Accept(t *testing.T) {
 		t.Errorf("stored header: %q", u)
 	}
 }
+
+// TestRev2SearchRes: SEARCHRES (RFC 5182, part of IMAP4rev2): RETURN
+// (SAVE) answers nothing, "$" then names the saved messages; a rev1
+// session gets BAD for "$" as from Cyrus 3.6.1.
+func TestRev2SearchRes(t *testing.T) {
+	srv := newRev2Server(t, nil)
+	v1 := rev2Session(t, srv, false)
+	appendMsg(v1, "p1", "INBOX", "()", msg1)
+	appendMsg(v1, "p2", "INBOX", `(\Flagged)`, msg2)
+	appendMsg(v1, "p3", "INBOX", `(\Flagged)`, msg1)
+	v1.ok("s", "SELECT INBOX")
+	if _, st := v1.cmd("x", "FETCH $ UID"); !strings.HasPrefix(st, "x BAD") {
+		t.Errorf("rev1 FETCH $: %s", st)
+	}
+	pc := rev2Session(t, srv, true)
+	pc.ok("s", "SELECT INBOX")
+	if u := pc.ok("A301", "SEARCH RETURN (SAVE) FLAGGED"); len(u) != 0 {
+		t.Errorf("SEARCH RETURN (SAVE): %q", u)
+	}
+	u := pc.ok("A302", "FETCH $ (UID)")
+	if !slices.Equal(u, []string{"* 2 FETCH (UID 2)", "* 3 FETCH (UID 3)"}) {
+		t.Errorf("FETCH $: %q", u)
+	}
+	if u := pc.ok("A303", "UID SEARCH UID $ NOT FROM b@example.com"); !slices.Equal(u, []string{`* ESEARCH (TAG "A303") UID ALL 3`}) {
+		t.Errorf("UID SEARCH UID $: %q", u)
+	}
+}

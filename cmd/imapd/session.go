@@ -58,10 +58,11 @@ type Session struct {
 	// Client-enabled extensions (RFC 5161 ENABLE, or implied).
 	condstore  bool
 	qresync    bool
-	utf8       bool // mailbox names in UTF-8 (IMAP4rev2 or UTF8=ACCEPT)
-	rev2       bool // RFC 9051 ENABLE IMAP4rev2 (rev2.go)
-	utf8Accept bool // RFC 6855 ENABLE UTF8=ACCEPT (utf8accept.go)
-	uidonly    bool // RFC 9586 ENABLE UIDONLY (uidonly.go)
+	utf8       bool         // mailbox names in UTF-8 (IMAP4rev2 or UTF8=ACCEPT)
+	rev2       bool         // RFC 9051 ENABLE IMAP4rev2 (rev2.go)
+	utf8Accept bool         // RFC 6855 ENABLE UTF8=ACCEPT (utf8accept.go)
+	addedExt   imapwire.Ext // parser grammar ENABLE added (resetEnabled drops it)
+	uidonly    bool         // RFC 9586 ENABLE UIDONLY (uidonly.go)
 
 	esearchIn *esearchCorrelator // MULTISEARCH answer being written (multisearch.go)
 

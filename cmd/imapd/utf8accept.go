@@ -46,7 +46,7 @@ func (s *Session) enableUTF8Accept() bool {
 	s.utf8Accept = true
 	s.utf8 = true
 	s.p.Enable("UTF8=ACCEPT")
-	s.p.AddExt(imapwire.ExtUTF8)
+	s.addedExt |= s.p.AddExt(imapwire.ExtUTF8)
 	return true
 }
 
