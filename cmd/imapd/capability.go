@@ -58,6 +58,7 @@ var capabilities = []capRow{
 	{Name: "CREATE-SPECIAL-USE", Mask: capPost, RFC: "RFC 6154", Implemented: true},
 	{Name: "ESEARCH", Mask: capPost, RFC: "RFC 4731", Implemented: true},
 	{Name: "ESORT", Mask: capPost, RFC: "RFC 5267", Implemented: true},
+	{Name: "INPROGRESS", Mask: capPost, Config: "imap_inprogress_interval (the rate)", RFC: "RFC 9585", Implemented: true}, // not in Cyrus 3.6.1 (inprogress.go)
 	{Name: "LIST-EXTENDED", Mask: capPost, RFC: "RFC 5258", Implemented: true},
 	{Name: "LIST-MYRIGHTS", Mask: capPost, RFC: "RFC 8440", Implemented: true},
 	{Name: "LIST-STATUS", Mask: capPost, RFC: "RFC 5819", Implemented: true},

@@ -92,6 +92,7 @@ func (s *Session) dispatch(cmd *imapwire.Command) {
 		log.Printf(log.LevelNotice, "command: %s %s", cmd.Tag, cmdDisplay(cmd))
 	}
 	t := cmd.Tag
+	s.beginProgress(t)        // inprogress.go
 	if s.uidOnlyRefuse(cmd) { // uidonly.go
 		return
 	}

@@ -85,6 +85,7 @@ func (s *Session) cmdFetch(tag string, uid bool, f *imapwire.Fetch) {
 			}
 			continue
 		}
+		s.progress.report(seq-1, n) // inprogress.go
 		if ferr = fx.reply(seq); ferr != nil {
 			break
 		}

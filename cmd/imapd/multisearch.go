@@ -69,6 +69,9 @@ func (s *Session) cmdMultiSearch(tag string, a *imapwire.Search) {
 		s.noCode(tag, imapwire.CodeCannot, "Unsupported Search criteria")
 		return
 	}
+	if s.progress != nil && !onlySelected {
+		s.progress.noCount = true // RFC 9585: the total is not known
+	}
 	total := 0
 	seen := map[string]bool{}
 	searchOne := func(e *mboxlist.Entry) error {

@@ -94,6 +94,7 @@ func (s *Session) searchResult(prog *imapwire.SearchKey, charset string) (*searc
 		FlagsSet:       true,
 		MaxHeaderLines: maxLines,
 		Annotation:     s.searchAnnotation,
+		Progress:       s.searchProgress(), // inprogress.go
 	}
 	res, err := search.Search(sel.view, prog, charset, opt)
 	if errors.Is(err, search.ErrFuzzy) {

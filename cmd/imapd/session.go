@@ -65,6 +65,7 @@ type Session struct {
 	uidonly    bool         // RFC 9586 ENABLE UIDONLY (uidonly.go)
 
 	esearchIn *esearchCorrelator // MULTISEARCH answer being written (multisearch.go)
+	progress  *progressReporter  // INPROGRESS reports of the command (inprogress.go)
 
 	sel       *selected // nil when no mailbox is selected
 	searchRes []uint32  // RFC 5182 saved result (UIDs), nil = none

@@ -49,6 +49,9 @@ func Search(src Source, program *imapwire.SearchKey, charsetName string, opt *Op
 		defer s.pf.stop()
 	}
 	for seq := uint32(1); seq <= n; seq++ {
+		if opt.Progress != nil {
+			opt.Progress(seq-1, n)
+		}
 		var rec index.Record
 		if s.pf != nil {
 			for loaded < n && loaded < seq+prefetchDepth-1 {

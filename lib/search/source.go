@@ -56,6 +56,10 @@ type Options struct {
 	// ANNOTATION key (attrib "value.shared", "value.priv" or "value");
 	// nil: ANNOTATION matches nothing.
 	Annotation func(uid uint32, entry, attrib string) [][]byte
+	// Progress, if set, is called before each message is looked at with
+	// the number of messages done and the total (RFC 9585 INPROGRESS
+	// reports, rate-limited by the caller). It must be cheap.
+	Progress func(done, total uint32)
 }
 
 func (o *Options) flags() charset.Flags {

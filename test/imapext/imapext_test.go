@@ -82,7 +82,7 @@ func TestScriptsHaveExpectations(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(scripts) < 5 {
-		t.Fatalf("%d scripts, want one per extension at least", len(scripts))
+		t.Fatalf("%d scripts, want one per extension at least (REPLACE, PARTIAL, UIDONLY, MULTISEARCH, INPROGRESS)", len(scripts))
 	}
 	for _, s := range scripts {
 		b, err := os.ReadFile(s.GoldenPath())
