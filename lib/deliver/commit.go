@@ -36,151 +36,83 @@ type item struct {
 // job is what one session submits: the deliveries of one message.
 type job struct {
 	items []*item
-	done  chan struct{}
 }
 
 // committer is the process's group commit: sessions hand it jobs, it
 // takes every job waiting, locks the owners involved (in name order),
 // appends each owner's messages in one transaction per mailbox (owners
-// in parallel), commits them, has deliver.db marked (in one transaction
-// with the marks of the other batches committing at the same time),
-// unlocks, and only then lets the sessions answer. The fsyncs of a
-// mailbox are shared by every message of the batch that goes there, and
-// deliver.db and the quota roots are written once per batch, not once
-// per message; nothing is acknowledged before it is on disk.
+// in parallel), has deliver.db marked (in one transaction with the marks
+// of the other batches committing at the same time), commits the
+// mailboxes, unlocks, and only then lets the sessions answer. The fsyncs
+// of a mailbox are shared by every message of the batch that goes
+// there, and deliver.db and the quota roots are written once per batch,
+// not once per message; nothing is acknowledged before it is on disk.
+// Batches and deliver.db commits are run by the waiting goroutines
+// themselves (group.go), up to Options.Pipeline batches at once: while
+// some wait for their fsyncs, the next one already appends. Batches
+// that share an owner are ordered by the owner's namespace lock (taken
+// in name order, so they cannot deadlock); the others overlap.
 type committer struct {
-	d     *Deliverer
-	in    chan *job
-	marks chan *markReq
-	quit  chan struct{}
-	mbs   mbCache // mailboxes kept open between batches
-	wg    sync.WaitGroup
-	once  sync.Once
+	d       *Deliverer
+	batches *group[*job]
+	marks   *group[*markReq]
+	mbs     mbCache // mailboxes kept open between batches
 }
 
 func newCommitter(d *Deliverer) *committer {
-	c := &committer{d: d, in: make(chan *job), marks: make(chan *markReq), quit: make(chan struct{})}
-	c.wg.Add(2)
-	go c.loop()
-	go c.markLoop()
+	c := &committer{d: d}
+	c.batches = newGroup(d.o.Pipeline, d.o.MaxBatch, func(j *job) int { return len(j.items) }, c.run)
+	c.marks = newGroup(1, 4096, func(r *markReq) int { return len(r.recs) }, c.markAll)
 	return c
 }
 
 func (c *committer) stop() {
-	c.once.Do(func() { close(c.quit) })
-	c.wg.Wait()
+	c.batches.close()
+	c.marks.close()
 	c.mbs.closeAll()
 }
 
 // submit hands a job to the committer and waits until it is done.
 func (c *committer) submit(j *job) {
-	select {
-	case c.in <- j:
-		<-j.done
-	case <-c.quit:
+	if !c.batches.do(j) {
 		for _, it := range j.items {
 			it.err = &Error{Code: CodeServerUnavailable, Err: errors.New("lmtpd is shutting down")}
 		}
 	}
 }
 
-// loop hands batches to up to Options.Pipeline runners: while some
-// batches wait for their fsyncs, the next one already appends. Batches
-// that share an owner are ordered by the owner's namespace lock (taken
-// in name order, so they cannot deadlock); the others overlap.
-func (c *committer) loop() {
-	defer c.wg.Done()
-	slots := make(chan struct{}, c.d.o.Pipeline)
-	var running sync.WaitGroup
-	defer running.Wait()
-	for {
-		select {
-		case j := <-c.in:
-			slots <- struct{}{}
-			batch := c.gather(j)
-			running.Add(1)
-			go func() {
-				defer func() { <-slots; running.Done() }()
-				c.run(batch)
-			}()
-		case <-c.quit:
-			return
-		}
-	}
-}
-
-// markReq is one batch's deliver.db records, waiting for the marker.
+// markReq is one component's deliver.db records.
 type markReq struct {
 	recs []duplicate.Record
-	done chan error
+	err  error
 }
 
-// markLoop writes the deliver.db records of every batch waiting in one
+// markAll writes the deliver.db records of every request waiting in one
 // transaction (one commit, its fsyncs shared): the group commit of
 // deliver.db across concurrent batches.
-func (c *committer) markLoop() {
-	defer c.wg.Done()
-	for {
-		select {
-		case r := <-c.marks:
-			reqs := []*markReq{r}
-			recs := append([]duplicate.Record(nil), r.recs...)
-		more:
-			for len(recs) < 4096 {
-				select {
-				case r2 := <-c.marks:
-					reqs = append(reqs, r2)
-					recs = append(recs, r2.recs...)
-				default:
-					break more
-				}
-			}
-			err := c.d.o.Dup.MarkAll(recs)
-			for _, r := range reqs {
-				r.done <- err
-			}
-		case <-c.quit:
-			return
-		}
+func (c *committer) markAll(reqs []*markReq) {
+	var recs []duplicate.Record
+	for _, r := range reqs {
+		recs = append(recs, r.recs...)
+	}
+	err := c.d.o.Dup.MarkAll(recs)
+	for _, r := range reqs {
+		r.err = err
 	}
 }
 
-// mark has the marker write recs and waits for the commit.
+// mark has recs written and waits for the commit.
 func (c *committer) mark(recs []duplicate.Record) error {
-	r := &markReq{recs: recs, done: make(chan error, 1)}
-	select {
-	case c.marks <- r:
-		return <-r.done
-	case <-c.quit:
+	r := &markReq{recs: recs}
+	if !c.marks.do(r) {
 		return c.d.o.Dup.MarkAll(recs)
 	}
-}
-
-// gather takes j and every other job already waiting, up to MaxBatch
-// deliveries.
-func (c *committer) gather(j *job) []*job {
-	batch := []*job{j}
-	n := len(j.items)
-	for n < c.d.o.MaxBatch {
-		select {
-		case j2 := <-c.in:
-			batch = append(batch, j2)
-			n += len(j2.items)
-		default:
-			return batch
-		}
-	}
-	return batch
+	return r.err
 }
 
 // run commits one batch.
 func (c *committer) run(batch []*job) {
 	d := c.d
-	defer func() {
-		for _, j := range batch {
-			close(j.done)
-		}
-	}()
 	var items []*item
 	for _, j := range batch {
 		items = append(items, j.items...)
@@ -223,22 +155,24 @@ func (c *committer) run(batch []*job) {
 
 	// Owners connected by a delivery (its targets span them) are done in
 	// one goroutine; the others in parallel.
+	// The first group runs in this goroutine, the others beside it (each
+	// goroutine hand-off is a scheduler wake-up, a futex pair on Linux).
 	comps := components(d, items)
-	if len(comps) == 1 {
-		// nothing to overlap: no goroutine hand-off (each one is a
-		// scheduler wake-up, a futex pair on Linux)
-		c.runComponent(comps[0])
-		comps = nil
-	}
 	sem := make(chan struct{}, d.o.Parallel)
 	var wg sync.WaitGroup
-	for _, comp := range comps {
+	for i, comp := range comps {
+		if i == 0 {
+			continue
+		}
 		wg.Add(1)
 		sem <- struct{}{}
 		go func(comp []*item) {
 			defer func() { <-sem; wg.Done() }()
 			c.runComponent(comp)
 		}(comp)
+	}
+	if len(comps) > 0 {
+		c.runComponent(comps[0])
 	}
 	wg.Wait()
 

@@ -292,7 +292,7 @@ func (d *Deliverer) Deliver(ctx context.Context, m *Message, rcpts []*Recipient)
 		}
 		return errs
 	}
-	j := &job{done: make(chan struct{})}
+	j := &job{}
 	var byRcpt = make([][]*item, len(rcpts))
 	for i, r := range rcpts {
 		n := r.Name
