@@ -82,8 +82,10 @@ import (
 //   - Implicit TLS (port 993) and STARTTLS: as before (imapd -s).
 
 // rev2Grammar is the parser grammar an IMAP4rev2 session adds to Cyrus
-// 3.6.1's: STATUS DELETED, SEARCHRES, APPEND's UTF8 data item.
-const rev2Grammar = imapwire.ExtStatusDeleted | imapwire.ExtSearchRes | imapwire.ExtUTF8
+// 3.6.1's: STATUS DELETED and SEARCHRES. APPEND's "UTF8 (...)" item is
+// RFC 6855's, not RFC 9051's: it needs ENABLE UTF8=ACCEPT (as in Cyrus's
+// later releases); a rev2 APPEND takes literal8 (~{n}) through BINARY.
+const rev2Grammar = imapwire.ExtStatusDeleted | imapwire.ExtSearchRes
 
 // enableRev2 turns IMAP4rev2 on for the session (ENABLE IMAP4rev2). It
 // reports whether it was newly enabled.

@@ -232,6 +232,19 @@ func TestRev2Names(t *testing.T) {
 	if u := pc.ok("s", `STATUS "INBOX/台北" (MESSAGES)`); len(u) != 1 || u[0] != `* STATUS "INBOX/台北" (MESSAGES 0)` {
 		t.Errorf("rev2 STATUS: %q", u)
 	}
+	pc.ok("sub", `SUBSCRIBE "INBOX/台北"`)
+	if u := pc.ok("lsub", `LSUB "" "INBOX/*"`); !slices.Equal(u, []string{`* LSUB () "/" "INBOX/台北"`}) {
+		t.Errorf("rev2 LSUB: %q", u)
+	}
+	if u := pc.ok("ls", `LIST (SUBSCRIBED) "" "INBOX/*" RETURN (CHILDREN)`); !slices.Equal(u, []string{`* LIST (\Subscribed \HasNoChildren) "/" "INBOX/台北"`}) {
+		t.Errorf("rev2 LIST (SUBSCRIBED): %q", u)
+	}
+	// RFC 9051's APPEND has literal8 (BINARY), not RFC 6855's UTF8 item
+	msg := "Subject: x\r\n\r\ny\r\n"
+	pc.ok("a8", fmt.Sprintf("APPEND INBOX ~{%d+}\r\n%s", len(msg), msg))
+	if _, st := pc.cmd("a9", fmt.Sprintf("APPEND INBOX UTF8 (~{%d+}\r\n%s)", len(msg), msg)); !strings.HasPrefix(st, "a9 BAD") {
+		t.Errorf("rev2 APPEND UTF8 without UTF8=ACCEPT: %s", st)
+	}
 	v1 := rev2Session(t, srv, false)
 	u = v1.ok("l", `LIST "" "INBOX/*"`)
 	for _, want := range []string{`* LIST (\HasNoChildren) "/" INBOX/&U,BTFw-`} {
