@@ -39,6 +39,10 @@ func (s *Session) inProgressEvery() time.Duration {
 	return d
 }
 
+// maxDurationSecs bounds a duration (68 years) so that it fits a
+// time.Duration.
+const maxDurationSecs = 1 << 31
+
 // parseCyrusDuration reads imapd.conf's duration form (imapd.conf(5)):
 // <digits><unit>... summed, units d h m s, a bare number in seconds.
 func parseCyrusDuration(v string) (time.Duration, bool) {
@@ -53,7 +57,7 @@ func parseCyrusDuration(v string) (time.Duration, bool) {
 	for i := 0; i < len(v); i++ {
 		c := v[i]
 		if c >= '0' && c <= '9' {
-			if acc > (1<<40)/10 {
+			if acc > maxDurationSecs {
 				return 0, false // beyond any useful interval
 			}
 			acc = acc*10 + int64(c-'0')
@@ -77,7 +81,7 @@ func parseCyrusDuration(v string) (time.Duration, bool) {
 		}
 		total += acc
 		acc = 0
-		if total > 1<<40 {
+		if total > maxDurationSecs {
 			return 0, false
 		}
 	}
