@@ -162,9 +162,11 @@
 //	RFC 8438 STATUS=SIZE                          Yes
 //	RFC 8440 LIST-MYRIGHTS                        Yes
 //	RFC 8474 OBJECTID                             Yes
+//	RFC 8508 REPLACE, UID REPLACE                 Yes (ExtReplace): one APPEND message
 //	RFC 8514 SAVEDATE                             Yes
 //	RFC 8970 PREVIEW                              Yes
-//	RFC 9394 PARTIAL                              Search RETURN only (ExtPartial)
+//	RFC 9394 PARTIAL                              Yes (ExtPartial): RETURN option, FETCH modifier
+//	RFC 9586 UIDONLY                              UIDFETCH writer (the session refuses numbers)
 //	URLAUTH (GENURLAUTH, URLFETCH, RESETKEY)      No (Register can add them)
 //	Cyrus GETANNOTATION/SETANNOTATION, XFER, DUMP,
 //	  X-conversations commands, SYNC*             No (Register can add them)
