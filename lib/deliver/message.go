@@ -1,10 +1,12 @@
 package deliver
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
 	"gyrus/lib/mailbox"
+	"gyrus/lib/message"
 )
 
 // Header is one header field of a received message: its name as
@@ -20,6 +22,10 @@ type Header struct {
 type Message struct {
 	// Staged holds the bytes exactly as they will be stored.
 	Staged *mailbox.Staged
+	// Data, when not nil, are the staged bytes, kept in memory by the
+	// session: prepare parses them instead of reading the file again
+	// (their GUID must be the file's).
+	Data []byte
 	// Size is the file size.
 	Size int64
 	// ID and Date are the first Message-ID and Date header values (the
@@ -60,7 +66,19 @@ func (m *Message) prepare(d *Deliverer) error {
 		return m.err
 	}
 	m.parsed = true
-	m.info, m.err = m.Staged.Parse(d.o.Msg)
+	if m.Data != nil {
+		var pm *message.Message
+		if pm, m.err = message.ParseBytes(m.Data, d.o.Msg); m.err == nil {
+			if pm.GUID != m.Staged.GUID || int64(len(m.Data)) != m.Staged.Size {
+				m.err = fmt.Errorf("parse %s: the bytes held are not the staged file's", m.Staged.Path())
+			} else {
+				m.info = mailbox.InfoFromMessage(pm)
+			}
+		}
+		m.Data = nil // parsed once; not kept while the message waits
+	} else {
+		m.info, m.err = m.Staged.Parse(d.o.Msg)
+	}
 	if m.err != nil {
 		m.err = &Error{Code: CodeIO, Err: m.err}
 	}

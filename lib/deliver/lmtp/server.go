@@ -18,7 +18,6 @@ import (
 
 	"gyrus/lib/deliver"
 	"gyrus/lib/log"
-	"gyrus/lib/mailbox"
 	"gyrus/lib/message"
 	"gyrus/lib/sasl"
 	"gyrus/lib/tlsutil"
@@ -652,22 +651,8 @@ func (s *session) cmdData(ctx context.Context) bool {
 	now := time.Now()
 	date := rfc5322Date(now)
 
-	pr, pw := io.Pipe()
-	type staged struct {
-		st  *mailbox.Staged
-		err error
-	}
-	res := make(chan staged, 1)
-	go func() {
-		st, err := mailbox.Stage(stageDir, pr)
-		if err != nil {
-			pr.CloseWithError(err)
-		} else {
-			pr.Close()
-		}
-		res <- staged{st, err}
-	}()
-	bw := bufio.NewWriterSize(pw, 65536)
+	sp := &spooler{dir: stageDir}
+	bw := bufio.NewWriterSize(sp, 65536)
 	limit := s.maxSize() + 1
 	cw := &countWriter{w: bw, limit: limit}
 
@@ -737,12 +722,9 @@ func (s *session) cmdData(ctx context.Context) bool {
 	if werr == nil {
 		werr = bw.Flush()
 	}
-	if bad || fatal || werr != nil {
-		pw.CloseWithError(errAbandoned)
-	} else {
-		pw.Close()
-	}
-	sr := <-res
+	var sr stagedResult
+	var data []byte
+	sr.st, data, sr.err = sp.finish(bad || fatal || werr != nil)
 	discard := func() {
 		if sr.st != nil {
 			sr.st.Close()
@@ -785,6 +767,7 @@ func (s *session) cmdData(ctx context.Context) bool {
 	}
 	m := &deliver.Message{
 		Staged:       sr.st,
+		Data:         data,
 		Size:         size,
 		ID:           msgID,
 		Date:         msgDate,
