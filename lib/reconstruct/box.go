@@ -48,7 +48,8 @@ type box struct {
 	mhCRC   uint32
 	mhDirty bool
 
-	cache cacheFile
+	cache  cacheFile // cyrus.cache of the data partition
+	acache cacheFile // cyrus.cache of the archive directory (when separate)
 
 	annot     *cyrusdb.DB // cyrus.annotations (nil if none)
 	annots    map[uint32][]msgAnnot
@@ -58,7 +59,8 @@ type box struct {
 
 	cnt         counts            // counters kept in step with each change
 	moveTo      *mailbox.Location // -I on a by-uuid mailbox: its new place
-	dirChanged  bool              // message files were renamed
+	dirChanged  bool              // message files were renamed in Dir
+	adirChanged bool              // message files were renamed in ArchiveDir
 	changed     bool              // something will be written
 	wantCleanup bool              // unlinked records or a repack to do afterwards
 	closed      bool
@@ -71,6 +73,21 @@ func (b *box) headerPath() string { return filepath.Join(b.loc.MetaDir, index.He
 func (b *box) cachePath() string  { return filepath.Join(b.loc.MetaDir, index.CacheFile) }
 func (b *box) annotPath() string  { return filepath.Join(b.loc.MetaDir, index.AnnotationsFile) }
 
+// separateArchive reports whether the mailbox has an archive directory
+// of its own (an archivepartition for its partition, archive_enabled).
+func (b *box) separateArchive() bool {
+	return b.loc.ArchiveDir != "" && filepath.Clean(b.loc.ArchiveDir) != filepath.Clean(b.loc.Dir)
+}
+
+// cacheOf is the cache file that holds (or will hold) r's entry: the
+// archive directory's for an archived record (Cyrus mailbox_cachefile).
+func (b *box) cacheOf(r *index.Record) *cacheFile {
+	if r.InternalFlags&index.InternalArchived != 0 && b.separateArchive() {
+		return &b.acache
+	}
+	return &b.cache
+}
+
 // openBox locates the mailbox of e, takes its name lock and index lock,
 // and reads what can be read. The caller holds the namespace lock.
 func (r *Reconstructor) openBox(e *mboxlist.Entry) (*box, error) {
@@ -79,6 +96,7 @@ func (r *Reconstructor) openBox(e *mboxlist.Entry) (*box, error) {
 		return nil, err
 	}
 	loc.UserLock = "" // held by the caller
+	loc = mailbox.WithArchive(loc, r.env.Mailbox)
 	b := &box{r: r, e: e, loc: loc}
 	if err := b.lockName(lockfile.Shared); err != nil {
 		return nil, err
@@ -133,6 +151,7 @@ func (b *box) unlockIndex() {
 		b.idx = nil
 	}
 	b.cache.close()
+	b.acache.close()
 	if b.annot != nil {
 		b.annot.Close()
 		b.annot = nil
@@ -186,6 +205,13 @@ func (b *box) load() error {
 	}
 	if err := b.cache.open(b.cachePath()); err != nil {
 		return err
+	}
+	if b.separateArchive() {
+		// written only when it gets entries or replaces a file there
+		b.acache.optional = true
+		if err := b.acache.open(b.loc.ArchiveCachePath()); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -250,6 +276,7 @@ func (b *box) newUniqueID() error {
 	if err != nil {
 		return err
 	}
+	nloc = mailbox.WithArchive(nloc, b.r.env.Mailbox)
 	b.moveTo = &nloc
 	return nil
 }

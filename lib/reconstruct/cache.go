@@ -24,10 +24,16 @@ type cacheFile struct {
 	newGen  uint32
 	pending [][]byte
 	pendLen int64
+	// optional: a replacement is written only if the file existed or
+	// gets entries (the archive directory's cyrus.cache, which Cyrus
+	// creates only when it archives)
+	optional bool
+	existed  bool
 }
 
 func (c *cacheFile) open(path string) error {
 	c.path = path
+	c.existed = false
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
@@ -40,6 +46,7 @@ func (c *cacheFile) open(path string) error {
 	if err != nil {
 		return err
 	}
+	c.existed = true
 	c.size = st.Size()
 	if c.size >= index.CacheFileHeaderSize {
 		data, err := unix.Mmap(int(f.Fd()), 0, int(c.size), unix.PROT_READ, unix.MAP_SHARED)
@@ -88,11 +95,16 @@ func (c *cacheFile) add(entry []byte) uint64 {
 	return uint64(off)
 }
 
+// willWrite reports whether write has something to put on disk.
+func (c *cacheFile) willWrite() bool {
+	return len(c.pending) > 0 || c.replace && (!c.optional || c.existed)
+}
+
 // write puts the queued entries on disk (fsynced). A replacement file is
 // written as cyrus.cache.NEW and renamed into place; the caller fsyncs
 // the directory.
 func (c *cacheFile) write() error {
-	if !c.replace && len(c.pending) == 0 {
+	if !c.willWrite() {
 		return nil
 	}
 	if c.replace {

@@ -31,12 +31,32 @@ func (b *box) commit() error {
 			return err
 		}
 	}
+	if b.adirChanged {
+		if err := fsyncDir(b.loc.ArchiveDir); err != nil {
+			return err
+		}
+	}
 	if err := b.cache.write(); err != nil {
 		return fmt.Errorf("cyrus.cache: %w", err)
 	}
 	if b.cache.replace {
 		if err := fsyncDir(b.loc.MetaDir); err != nil {
 			return err
+		}
+	}
+	// the archive directory's cyrus.cache (archived records' entries)
+	if b.separateArchive() && b.acache.willWrite() {
+		if err := os.MkdirAll(b.loc.ArchiveDir, 0o755); err != nil {
+			return err
+		}
+		replace := b.acache.replace
+		if err := b.acache.write(); err != nil {
+			return fmt.Errorf("archive cyrus.cache: %w", err)
+		}
+		if replace {
+			if err := fsyncDir(b.loc.ArchiveDir); err != nil {
+				return err
+			}
 		}
 	}
 	if err := b.writeAnnotations(); err != nil {
@@ -130,7 +150,11 @@ func (b *box) move() error {
 	if b.moveTo == nil {
 		return nil
 	}
-	for _, p := range [][2]string{{b.loc.Dir, b.moveTo.Dir}, {b.loc.MetaDir, b.moveTo.MetaDir}} {
+	moves := [][2]string{{b.loc.Dir, b.moveTo.Dir}, {b.loc.MetaDir, b.moveTo.MetaDir}}
+	if b.separateArchive() && b.moveTo.ArchiveDir != "" {
+		moves = append(moves, [2]string{b.loc.ArchiveDir, b.moveTo.ArchiveDir})
+	}
+	for _, p := range moves {
 		if _, err := os.Stat(p[0]); err != nil {
 			continue
 		}

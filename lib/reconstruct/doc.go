@@ -56,6 +56,18 @@
 // fsyncs and renames them (index last), under the exclusive name lock.
 // With MakeChanges false nothing on disk changes.
 //
-// Not done: archive partitions (lib/mailbox has none), conversations,
-// index versions other than 16 and 17, and the Murder.
+// # Archive partitions
+//
+// With archive_enabled and an archivepartition for the mailbox's
+// partition, an archived record (internal flag ARCHIVED) has its file in
+// the archive directory and its cache entry in that directory's
+// cyrus.cache (lib/mailbox archive.go). Both directories are listed;
+// a UID's data file comes before its archive file. A record's flag is
+// made to say where its file is ("Marking file as (not) archived"; the
+// data copy wins when both exist, and the archive copy is then removed);
+// a file with no record found only in the archive directory gets a
+// record with the ARCHIVED flag, as in Cyrus's mailbox_reconstruct.
+//
+// Not done: conversations, index versions other than 16 and 17, and the
+// Murder.
 package reconstruct

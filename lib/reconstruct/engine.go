@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"sort"
 	"time"
 
 	"gyrus/lib/log"
@@ -42,6 +40,8 @@ func (b *box) reconstruct() error {
 	} else {
 		b.cache.replace = !b.cache.usable(b.h.Generation)
 		b.cache.newGen = b.h.Generation
+		b.acache.replace = !b.acache.usable(b.h.Generation)
+		b.acache.newGen = b.h.Generation
 		if b.mhCRC != b.h.HeaderFileCRC && !b.mhDirty {
 			r.printf("%s: header file CRC mismatch, correcting\n", name)
 			log.Error("IOERROR", "mailbox", name, "event", "header file CRC mismatch, correcting")
@@ -84,7 +84,7 @@ func (b *box) reconstruct() error {
 	}
 	b.startCounts()
 
-	var discovered []uint32
+	var discovered []foundFile
 	var delannots []uint32
 	fi, ai := 0, 0
 	var lastSeen uint32
@@ -109,13 +109,18 @@ func (b *box) reconstruct() error {
 			snoozed = snoozed || annots[ai].snoozed
 			ai++
 		}
-		for fi < len(files) && files[fi] < rc.UID {
+		for fi < len(files) && files[fi].uid < rc.UID {
 			discovered = append(discovered, files[fi])
 			fi++
 		}
 		haveFile := false
-		for fi < len(files) && files[fi] == rc.UID {
-			haveFile = true
+		for fi < len(files) && files[fi].uid == rc.UID {
+			if haveFile {
+				b.duplicateArchiveFile(rc.UID)
+			} else {
+				b.matchArchived(rc, files[fi].archive)
+				haveFile = true
+			}
 			fi++
 		}
 		if err := b.compareUpdate(rc, valid, haveFile, snoozed, &discovered); err != nil {
@@ -136,13 +141,13 @@ func (b *box) reconstruct() error {
 		b.h.LastUID = lastSeen
 		b.changed = true
 	}
-	for fi < len(files) && files[fi] <= b.h.LastUID {
+	for fi < len(files) && files[fi].uid <= b.h.LastUID {
 		discovered = append(discovered, files[fi])
 		fi++
 	}
 	// files above last_uid keep their UID (an index lost its tail)
 	for ; fi < len(files); fi++ {
-		uid := files[fi]
+		uid := files[fi].uid
 		for ai < len(annots) && annots[ai].uid < uid {
 			delannots = append(delannots, annots[ai].uid)
 			ai++
@@ -152,16 +157,16 @@ func (b *box) reconstruct() error {
 			snoozed = snoozed || annots[ai].snoozed
 			ai++
 		}
-		if err := b.appendFile(uid, snoozed); err != nil {
+		if err := b.appendFile(files[fi], snoozed); err != nil {
 			return err
 		}
 	}
 	for ; ai < len(annots); ai++ {
 		delannots = append(delannots, annots[ai].uid)
 	}
-	sort.Slice(discovered, func(i, j int) bool { return discovered[i] < discovered[j] })
-	for _, uid := range discovered {
-		if err := b.appendFile(uid, false); err != nil {
+	// (in the order found: Cyrus does not sort this list again)
+	for _, ff := range discovered {
+		if err := b.appendFile(ff, false); err != nil {
 			return err
 		}
 	}
@@ -194,6 +199,7 @@ func (b *box) startFresh() {
 		b.h.Generation = b.cache.gen + 1
 	}
 	b.cache.replace, b.cache.newGen = true, b.h.Generation
+	b.acache.replace, b.acache.newGen = true, b.h.Generation
 	b.recs = nil
 	var last uint32
 	for off := index.HeaderSize; off+index.RecordSize <= len(b.raw); off += index.RecordSize {
@@ -362,11 +368,12 @@ func localDay(t uint32) uint32 {
 
 // compareUpdate is Cyrus's mailbox_reconstruct_compare_update for one
 // readable record.
-func (b *box) compareUpdate(rc *rec, valid [4]uint32, haveFile, snoozed bool, discovered *[]uint32) error {
+func (b *box) compareUpdate(rc *rec, valid [4]uint32, haveFile, snoozed bool, discovered *[]foundFile) error {
 	r := b.r
 	o := &r.opt
 	name := b.e.Name
-	path := b.loc.MessagePath(rc.UID)
+	path := b.loc.RecordPath(&rc.Record)
+	cache := b.cacheOf(&rc.Record)
 	reparse := o.AlwaysParse
 	repack := false
 	var st os.FileInfo
@@ -396,14 +403,14 @@ func (b *box) compareUpdate(rc *rec, valid [4]uint32, haveFile, snoozed bool, di
 		b.rewrite(rc, &old)
 		return nil
 	}
-	entry, cacheOK := b.cache.entry(rc.CacheOffset, rc.CacheCRC)
+	entry, cacheOK := cache.entry(rc.CacheOffset, rc.CacheCRC)
 	switch {
 	case !cacheOK || entry.Len == 0:
 		reparse, repack = true, true
-	case b.cache.replace:
+	case cache.replace:
 		// a good entry in a cache file that is being replaced (another
 		// generation, or an index rebuilt): it moves, silently
-		rc.CacheOffset = b.cache.add(entry.Raw[:entry.Len])
+		rc.CacheOffset = cache.add(entry.Raw[:entry.Len])
 		rc.dirty = true
 		b.changed = true
 	}
@@ -439,7 +446,8 @@ func (b *box) compareUpdate(rc *rec, valid [4]uint32, haveFile, snoozed bool, di
 				r.printf("%s uid %d already expunged, unlinking\n", name, rc.UID)
 				unlink = true
 			case o.GUIDRewrite:
-				*discovered = append(*discovered, rc.UID)
+				*discovered = append(*discovered, foundFile{uid: rc.UID,
+					archive: cp.InternalFlags&index.InternalArchived != 0 && b.separateArchive()})
 				r.printf("%s uid %d marking for uid upgrade\n", name, rc.UID)
 				unlink = true
 			case o.GUIDUnlink:
@@ -519,7 +527,7 @@ func (b *box) compareUpdate(rc *rec, valid [4]uint32, haveFile, snoozed bool, di
 		}
 		b.h.Options |= index.OptNeedsRepack
 		newcrc := rc.CacheCRC
-		rc.CacheOffset = b.cache.add(newEntry)
+		rc.CacheOffset = cache.add(newEntry)
 		r.printf("%s rewrote cache for %d (offset %d to %d, crc %d to %d/%d)\n", name, rc.UID,
 			0, rc.CacheOffset, cp.CacheCRC, newcrc, rc.CacheCRC)
 	}
@@ -594,11 +602,15 @@ func (f fakeStat) ModTime() time.Time { return f.mtime }
 // appendFile is Cyrus's mailbox_reconstruct_append: a message file with
 // no record gets one, with its own UID above last_uid, else with the next
 // UID (the file is renamed).
-func (b *box) appendFile(uid uint32, snoozed bool) error {
+func (b *box) appendFile(ff foundFile, snoozed bool) error {
 	r := b.r
 	o := &r.opt
 	name := b.e.Name
+	uid := ff.uid
 	path := b.loc.MessagePath(uid)
+	if ff.archive {
+		path = b.loc.ArchivePath(uid)
+	}
 	st, err := os.Stat(path)
 	if err != nil || st.Size() == 0 {
 		log.Error("uid not found", "mailbox", name, "uid", uid)
@@ -614,6 +626,10 @@ func (b *box) appendFile(uid uint32, snoozed bool) error {
 	}
 	var nr index.Record
 	applyParse(&nr, p)
+	if ff.archive {
+		// found in the archive directory: an archived message
+		nr.InternalFlags |= index.InternalArchived
+	}
 	if snoozed {
 		nr.InternalFlags |= index.InternalSnoozed
 	}
@@ -629,10 +645,14 @@ func (b *box) appendFile(uid uint32, snoozed bool) error {
 		if !o.MakeChanges {
 			return nil
 		}
-		if err := os.Rename(path, b.loc.MessagePath(nr.UID)); err != nil {
+		if err := os.Rename(path, b.loc.RecordPath(&nr)); err != nil {
 			return err
 		}
-		b.dirChanged = true
+		if ff.archive {
+			b.adirChanged = true
+		} else {
+			b.dirChanged = true
+		}
 	}
 	if !o.MakeChanges {
 		return nil
@@ -650,8 +670,8 @@ func (b *box) appendFile(uid uint32, snoozed bool) error {
 	nr.LastUpdated = now
 	nr.SaveDate = now
 	t := time.Unix(int64(nr.InternalDate), 0)
-	os.Chtimes(b.loc.MessagePath(nr.UID), t, t)
-	nr.CacheOffset = b.cache.add(p.entry)
+	os.Chtimes(b.loc.RecordPath(&nr), t, t)
+	nr.CacheOffset = b.cacheOf(&nr).add(p.entry)
 	b.h.LastUID = nr.UID
 	b.count(&nr, true)
 	b.apps = append(b.apps, rec{Record: nr, dirty: true})
@@ -750,5 +770,35 @@ func (b *box) recalc() error {
 	return nil
 }
 
-// dirs to fsync after message files were renamed
-func (b *box) dataDir() string { return filepath.Clean(b.loc.Dir) }
+// matchArchived makes a record's ARCHIVED flag say where its file was
+// found (Cyrus mailbox_reconstruct: "Marking file as (not) archived").
+// When both copies exist the data partition's, found first, wins.
+func (b *box) matchArchived(rc *rec, inArchive bool) {
+	archived := rc.InternalFlags&index.InternalArchived != 0
+	if !b.separateArchive() || archived == inArchive {
+		return
+	}
+	old := rc.Record
+	if inArchive {
+		rc.InternalFlags |= index.InternalArchived
+		b.r.printf("Marking file as archived %s %d\n", b.e.Name, rc.UID)
+	} else {
+		rc.InternalFlags &^= index.InternalArchived
+		b.r.printf("Marking file as not archived %s %d\n", b.e.Name, rc.UID)
+	}
+	log.Error("archived flag does not match the file", "mailbox", b.e.Name, "uid", rc.UID, "archived", inArchive)
+	b.rewrite(rc, &old)
+}
+
+// duplicateArchiveFile removes the archive copy of a message whose data
+// copy exists too (the record now says the data copy is the one). Cyrus
+// removes it even without changes allowed (-n, chk_cyrus); Gyrus
+// removes it only when making changes.
+func (b *box) duplicateArchiveFile(uid uint32) {
+	p := b.loc.ArchivePath(uid)
+	b.r.printf("Removing duplicate archive file %s\n", p)
+	log.Info("removing duplicate archive file", "mailbox", b.e.Name, "path", p)
+	if b.r.opt.MakeChanges {
+		os.Remove(p)
+	}
+}

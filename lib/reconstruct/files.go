@@ -29,17 +29,47 @@ func ParseMessageFileName(name string) (uint32, bool) {
 	return uint32(n), true
 }
 
-// findFiles lists the message files of the mailbox directory in UID
-// order and reports (or removes, with -O) what else is there (Cyrus
-// find_files). Dot files, cyrus.* files and directories are left alone.
-func (b *box) findFiles() ([]uint32, error) {
+// foundFile is a message file found on disk: its UID, and whether it is
+// in the archive partition's directory (Cyrus found_uid.isarchive).
+type foundFile struct {
+	uid     uint32
+	archive bool
+}
+
+// findFiles lists the message files of the mailbox directory and, when
+// the mailbox has an archive partition, of its archive directory, in UID
+// order (a UID's data file before its archive file), and reports (or
+// removes, with -O) what else is there (Cyrus find_files). Dot files,
+// cyrus.* files and directories are left alone.
+func (b *box) findFiles() ([]foundFile, error) {
+	dirs := []string{b.loc.Dir}
+	if b.separateArchive() {
+		dirs = append(dirs, b.loc.ArchiveDir)
+	}
+	var found []foundFile
+	for i, dir := range dirs {
+		var err error
+		if found, err = b.listDir(dir, i > 0, found); err != nil {
+			return nil, err
+		}
+	}
+	sort.Slice(found, func(i, j int) bool {
+		if found[i].uid != found[j].uid {
+			return found[i].uid < found[j].uid
+		}
+		return !found[i].archive && found[j].archive
+	})
+	return found, nil
+}
+
+// listDir adds the message files of one directory to found.
+func (b *box) listDir(dir string, archive bool, found []foundFile) ([]foundFile, error) {
 	r := b.r
 	o := &r.opt
-	dir := b.loc.Dir
 	d, err := os.Open(dir)
 	if err != nil {
 		if os.IsNotExist(err) {
-			return nil, nil
+			return found, nil
 		}
 		return nil, err
 	}
@@ -50,13 +80,12 @@ func (b *box) findFiles() ([]uint32, error) {
 	if err != nil {
 		return nil, err
 	}
-	var uids []uint32
 	for _, n := range names {
 		if strings.HasPrefix(n, ".") || strings.HasPrefix(n, "cyrus.") {
 			continue
 		}
 		if uid, ok := ParseMessageFileName(n); ok {
-			uids = append(uids, uid)
+			found = append(found, foundFile{uid: uid, archive: archive})
 			continue
 		}
 		path := dir + "/" + n
@@ -74,8 +103,7 @@ func (b *box) findFiles() ([]uint32, error) {
 			r.printf("run reconstruct with -O to remove odd files\n")
 		}
 	}
-	sort.Slice(uids, func(i, j int) bool { return uids[i] < uids[j] })
-	return uids, nil
+	return found, nil
 }
 
 // cleanupStaleExpunged handles a cyrus.expunge left by Cyrus 2.3 (Cyrus
@@ -110,6 +138,8 @@ func (b *box) cleanupStaleExpunged() error {
 			for i := uint32(0); i < num; i++ {
 				off := int64(start) + int64(i)*int64(size)
 				uid := be.Uint32(data[off:])
+				// (Cyrus 2.3's cyrus.expunge predates archive
+				// partitions: its files are in the data directory)
 				if uid != 0 && !live[uid] {
 					os.Remove(b.loc.MessagePath(uid))
 				}

@@ -53,6 +53,13 @@ func (in *inst) resetArchive(t *testing.T) {
 // ARCHIVED.
 func (in *inst) archiveState(t *testing.T) (files []string, archived map[string]string) {
 	t.Helper()
+	return in.archiveStateCheck(t, true)
+}
+
+// archiveStateCheck is archiveState, with lib/mailbox's Check of every
+// mailbox only if check.
+func (in *inst) archiveStateCheck(t *testing.T, check bool) (files []string, archived map[string]string) {
+	t.Helper()
 	for _, d := range []string{"spool", "archive"} {
 		filepath.WalkDir(filepath.Join(in.dir, d), func(p string, de fs.DirEntry, err error) error {
 			if err != nil || de.IsDir() {
@@ -83,12 +90,14 @@ func (in *inst) archiveState(t *testing.T) (files []string, archived map[string]
 		})
 		// Gyrus reads what either program archived: every live message's
 		// file and cache entry where its record says
-		probs, err := mb.Check(mailbox.CheckOptions{Files: true, GUIDs: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, p := range probs {
-			t.Errorf("%s after archiving: %v", name, p)
+		if check {
+			probs, err := mb.Check(mailbox.CheckOptions{Files: true, GUIDs: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range probs {
+				t.Errorf("%s after archiving: %v", name, p)
+			}
 		}
 		mb.Close()
 		archived[name] = strings.Join(uids, " ")
