@@ -28,7 +28,7 @@ func (s *Session) cmdCreate(tag string, a *imapwire.Create) {
 	var n mboxname.Name
 	var err error
 	if s.utf8 {
-		n, err = s.srv.ns.ParseExternalUTF8(name, s.viewer())
+		n, err = s.parseUTF8Name(name) // utf8accept.go
 	} else {
 		n, err = s.srv.ns.ParseExternal(name, s.viewer())
 	}

@@ -31,7 +31,7 @@ func (s *Session) internalName(ext string) (string, error) {
 	var n mboxname.Name
 	var err error
 	if s.utf8 {
-		n, err = ns.ParseExternalUTF8(ext, s.viewer())
+		n, err = s.parseUTF8Name(ext) // utf8accept.go
 	} else {
 		n, err = ns.ParseExternal(ext, s.viewer())
 	}

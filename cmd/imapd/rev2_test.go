@@ -352,3 +352,24 @@ func TestRev2SearchRes(t *testing.T) {
 		t.Errorf("UID SEARCH UID $: %q", u)
 	}
 }
+
+// TestUTF8NamesNormalized: RFC 6855 3: a name in decomposed form reaches
+// the mailbox created in composed form; a name with a control character
+// or a line separator is refused.
+func TestUTF8NamesNormalized(t *testing.T) {
+	srv := newRev2Server(t, nil)
+	pc := rev2Session(t, srv, true)
+	pc.ok("c1", "CREATE \"Entw\u00fcrfe\"")
+	// STATUS echoes the name as the client spelled it, as Cyrus does
+	if u := pc.ok("s1", "STATUS \"Entwu\u0308rfe\" (MESSAGES)"); len(u) != 1 || !strings.HasSuffix(u[0], " (MESSAGES 0)") {
+		t.Errorf("STATUS of the decomposed spelling: %q", u)
+	}
+	if u := pc.ok("l1", `LIST "" "Entw*"`); !slices.Equal(u, []string{"* LIST (\\HasNoChildren) \"/\" \"Entw\u00fcrfe\""}) {
+		t.Errorf("LIST after CREATE: %q", u)
+	}
+	for _, name := range []string{"a\u2028b", "a\u0085b"} {
+		if _, st := pc.cmd("c2", `CREATE "`+name+`"`); !strings.HasPrefix(st, "c2 NO") {
+			t.Errorf("CREATE %q: %s", name, st)
+		}
+	}
+}

@@ -1,9 +1,14 @@
 package main
 
 import (
+	"fmt"
 	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 
 	"gyrus/lib/imapwire"
+	"gyrus/lib/mboxname"
 )
 
 // UTF8=ACCEPT (RFC 6855). Offered, as in Cyrus's later releases, only
@@ -15,6 +20,10 @@ import (
 //   - mailbox names are read and sent in UTF-8, not modified UTF-7
 //     (the session's utf8 switch; names.go, list.go, mailboxes.go). A
 //     name that is not valid UTF-8 is refused as a bad name.
+//   - a UTF-8 name must be Net-Unicode (RFC 6855 3, RFC 5198 2): no C0
+//     or C1 control, DEL, U+2028 or U+2029; it is put in NFC before it
+//     is looked up or created, so that two spellings of one name reach
+//     one mailbox (netUnicodeName). The same holds for IMAP4rev2.
 //   - quoted strings may carry UTF-8 both ways (the parser always took
 //     8-bit bytes in quoted strings; the writer quotes UTF-8 instead of
 //     sending a literal: imapwire.Writer.SetUTF8).
@@ -61,4 +70,28 @@ func (s *Session) utf8SearchCharsetRefused(charset string) string {
 		return ""
 	}
 	return "Charset MUST be UTF-8 when using UTF8=ACCEPT"
+}
+
+// netUnicodeName checks a mailbox name a UTF-8 client sent against RFC
+// 6855 section 3 (Net-Unicode without controls and line or paragraph
+// separators) and returns it in Unicode Normalization Form C.
+func netUnicodeName(name string) (string, error) {
+	if !utf8.ValidString(name) {
+		return "", fmt.Errorf("mailbox name %q is not UTF-8: %w", name, mboxname.ErrBadName)
+	}
+	for _, r := range name {
+		if r < 0x20 || (r >= 0x7f && r <= 0x9f) || r == 0x2028 || r == 0x2029 {
+			return "", fmt.Errorf("mailbox name %q holds U+%04X: %w", name, r, mboxname.ErrBadName)
+		}
+	}
+	return norm.NFC.String(name), nil
+}
+
+// parseUTF8Name is ParseExternalUTF8 after netUnicodeName.
+func (s *Session) parseUTF8Name(ext string) (mboxname.Name, error) {
+	name, err := netUnicodeName(ext)
+	if err != nil {
+		return mboxname.Name{}, err
+	}
+	return s.srv.ns.ParseExternalUTF8(name, s.viewer())
 }
