@@ -229,7 +229,7 @@ func (l *List) Create(req CreateRequest) (*Entry, error) {
 	}
 	// 4. commit
 	if err := l.commitCreate(e, req.KeepIntermediaries); err != nil {
-		mailbox.DeleteFiles(loc)
+		mailbox.DeleteFiles(mailbox.WithArchive(loc, l.mailboxOptions()))
 		undo()
 		return nil, err
 	}

@@ -237,7 +237,8 @@ func (l *List) renameItems(items []*renameItem, req RenameRequest) error {
 	var copied []mailbox.Location
 	fail := func(err error) error {
 		for _, loc := range copied {
-			mailbox.DeleteFiles(loc)
+			// (with the archive directory the copy filled)
+			mailbox.DeleteFiles(mailbox.WithArchive(loc, opts))
 		}
 		return err
 	}
@@ -321,7 +322,8 @@ func (l *List) renameItems(items []*renameItem, req RenameRequest) error {
 			first = err
 		}
 		if it.copyFiles {
-			if err := mailbox.DeleteFiles(it.oldLoc); err != nil && first == nil {
+			// the archived files of the old place go too
+			if err := mailbox.DeleteFiles(mailbox.WithArchive(it.oldLoc, opts)); err != nil && first == nil {
 				first = err
 			}
 		}
