@@ -31,7 +31,9 @@ import (
 //     turned on by enableRev2; a rev1 client still gets Cyrus's BAD).
 //   - SEARCH answers ESEARCH, never "* SEARCH" (rev2SearchReturn: no
 //     RETURN options means RETURN (ALL), with the tag correlator and
-//     the UID indicator for UID SEARCH). SORT and THREAD keep their own
+//     the UID indicator for UID SEARCH; also when the search cannot run,
+//     a FUZZY key without a search engine, where Cyrus 3.6.1 answers no
+//     untagged response). SORT and THREAD keep their own
 //     responses (they are extensions of their own).
 //   - SEARCH's default charset is UTF-8 instead of US-ASCII (RFC 9051
 //     6.4.4; searchCharset).
@@ -58,7 +60,9 @@ import (
 //   - Mailbox names are UTF-8, not modified UTF-7: a rev2 session reads
 //     and writes names as UTF-8 (the session's utf8 switch, shared with
 //     UTF8=ACCEPT, names.go; lib/mboxname's ParseExternalUTF8 and
-//     ExternalUTF8).
+//     ExternalUTF8), Net-Unicode checked and put in NFC first
+//     (utf8accept.go netUnicodeName). Names stay stored in modified
+//     UTF-7, as Cyrus stores them, so rev1 and rev2 clients share them.
 //   - CHECK removed: still accepted (a server may; Cyrus does).
 //   - RFC822, RFC822.HEADER, RFC822.TEXT deprecated: still served.
 //   - LSUB deprecated: still served, LIST (SUBSCRIBED) is there.

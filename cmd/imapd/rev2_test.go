@@ -168,6 +168,7 @@ func TestRev2Search(t *testing.T) {
 		{"SEARCH SUBJECT nothing", `* ESEARCH (TAG "x")`},
 		{"SEARCH RETURN (MIN COUNT) FROM a@example.com", `* ESEARCH (TAG "x") COUNT 2 MIN 1`},
 		{"SEARCH CHARSET UTF-8 BODY world", `* ESEARCH (TAG "x") ALL 2`},
+		{"SEARCH FUZZY SUBJECT first", `* ESEARCH (TAG "x")`}, // no search engine: nothing found
 	} {
 		u := pc.ok("x", tc.cmd)
 		if len(u) != 1 || u[0] != tc.want {

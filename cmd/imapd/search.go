@@ -36,6 +36,9 @@ func (s *Session) cmdSearch(tag string, uid bool, a *imapwire.Search) {
 	}
 	seqs, err := s.search(a.Program, s.searchCharset(a.Charset))
 	if errors.Is(err, errSearchFailed) {
+		if s.rev2 { // ESEARCH is required in IMAP4rev2 (rev2.go)
+			s.writeSearchResult(tag, uid, s.rev2SearchReturn(a.Return), nil, 0, "SEARCH")
+		}
 		s.okText(tag, fmt.Sprintf("Completed (0 msgs in %.3f secs)", time.Since(start).Seconds()))
 		return
 	}
