@@ -61,6 +61,9 @@ func (s *Session) cmdCreate(tag string, a *imapwire.Create) {
 			return
 		}
 		var verr error
+		if !createParamIsList(a, "USE") {
+			use = nil // "USE \Sent" without parentheses: no use (Cyrus reads only a list's items)
+		}
 		special, verr = s.srv.validateSpecialUse("", s.userid, strings.Join(use, " "))
 		if verr != nil {
 			s.noCode(tag, "USEATTR", s.errTextOnly(verr))
@@ -111,6 +114,7 @@ func (s *Session) cmdCreate(tag string, a *imapwire.Create) {
 			return
 		}
 	}
+	s.rev2OldName(a.Mailbox, e.Name, nil) // rev2.go
 	s.okCode(tag, imapwire.CodeMailboxID(e.UniqueID), "Completed")
 	s.tellChanges(false)
 }
@@ -301,6 +305,7 @@ func (s *Session) cmdDelete(tag, name string) {
 		s.no(tag, err)
 		return
 	}
+	s.rev2OldName(name, "", []string{`\NonExistent`}) // rev2.go
 	s.ok(tag)
 }
 
@@ -358,7 +363,13 @@ func (s *Session) cmdRename(tag string, a *imapwire.Rename) {
 	var newName string
 	if err == nil {
 		var n mboxname.Name
-		n, err = s.srv.ns.RenameName(a.To, s.viewer())
+		to := a.To
+		if s.utf8 {
+			to, err = utf7Name(to) // utf8accept.go
+		}
+		if err == nil {
+			n, err = s.srv.ns.RenameName(to, s.viewer())
+		}
 		if err == nil {
 			newName = s.srv.ns.Internal(n)
 			err = s.srv.ns.PolicyCheck(newName)
@@ -466,6 +477,8 @@ func (s *Session) cmdRename(tag string, a *imapwire.Rename) {
 		s.no(tag, err)
 		return
 	}
+	s.rev2OldName(a.From, "", []string{`\NonExistent`}) // rev2.go
+	s.rev2OldName(a.To, "", nil)
 	s.ok(tag)
 }
 

@@ -2,6 +2,9 @@ package main
 
 import (
 	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 
 	"gyrus/lib/imapwire"
 	"gyrus/lib/mboxlist"
@@ -78,8 +81,12 @@ import (
 //     implies \Noselect) in every LIST, not \Noselect; CHILDREN info
 //     (\HasChildren/\HasNoChildren) is always returned, \Subscribed on
 //     RETURN (SUBSCRIBED) or SELECT (SUBSCRIBED), as before.
-//   - OLDNAME in LIST after RENAME, and for names given in a
-//     non-normalized UTF-8 form: NOT done. Known gap.
+//   - OLDNAME (RFC 9051 6.3.2, 6.3.4-6.3.6): Gyrus accepts names that
+//     are not in NFC (it normalizes them), so when SELECT, EXAMINE,
+//     CREATE, DELETE or RENAME is given such a name, a LIST response
+//     with the normalized name and OLDNAME (the name as given) is sent
+//     (rev2OldName). OLDNAME for mailboxes renamed earlier (Cyrus keeps
+//     a name history) is NOT done.
 //   - NAMESPACE and ID: served as for rev1.
 //   - The $Forwarded, $MDNSent, $Junk, $NotJunk, $Phishing keywords:
 //     keywords are stored as the client names them; nothing special.
@@ -166,6 +173,11 @@ func (s *Session) rev2SelectList() {
 		attrs = attrHasChildren
 		return mboxlist.ErrStop
 	})
+	if denormalized(s.selTyped) {
+		// RFC 9051 6.3.2: the name as given differs from its NFC form
+		s.rev2OldName(s.selTyped, s.sel.name, nil)
+		return
+	}
 	ls := &listState{s: s, a: &listArgs{cmd: "LIST", extended: true, retChild: true, retSpecial: true}}
 	ls.response(ext, e, attrs)
 }
@@ -180,4 +192,30 @@ func enableName(c string) string {
 		return "UTF8=ACCEPT"
 	}
 	return ""
+}
+
+// denormalized reports whether a mailbox name as a client typed it is
+// valid UTF-8 that is not in NFC (RFC 9051 5.1).
+func denormalized(typed string) bool {
+	return utf8.ValidString(typed) && !norm.NFC.IsNormalString(typed)
+}
+
+// rev2OldName writes, for a rev2 session that named a mailbox in a form
+// other than NFC, the LIST response with the OLDNAME extended item that
+// RFC 9051 requires (6.3.2 SELECT, 6.3.4 CREATE, 6.3.5 DELETE, 6.3.6
+// RENAME): the normalized name, attrs, and the name as given. intname,
+// when known, gives the normalized name as the server spells it.
+func (s *Session) rev2OldName(typed, intname string, attrs []string) {
+	if !s.rev2 || !denormalized(typed) {
+		return
+	}
+	sep := s.srv.ns.Sep()
+	typed = strings.TrimSuffix(typed, string(sep))
+	ext := norm.NFC.String(typed)
+	if intname != "" {
+		if e, ok := s.externalName(intname); ok {
+			ext = e
+		}
+	}
+	s.wr().List(&imapwire.ListResponse{Command: "LIST", Attrs: attrs, Delim: sep, Mailbox: ext, OldName: typed})
 }

@@ -374,3 +374,40 @@ func TestUTF8NamesNormalized(t *testing.T) {
 		}
 	}
 }
+
+// TestRev2OldName: RFC 9051 6.3.2, 6.3.4-6.3.6: a name given in a form
+// other than NFC is accepted in its NFC form, and the answer carries a
+// LIST response with OLDNAME, the name as given.
+func TestRev2OldName(t *testing.T) {
+	srv := newRev2Server(t, nil)
+	pc := rev2Session(t, srv, true)
+	const nfd, nfc = "Entwu\u0308rfe", "Entw\u00fcrfe"
+	want := func(attrs, name, old string) string {
+		return fmt.Sprintf(`* LIST (%s) "/" "%s" (OLDNAME ("%s"))`, attrs, name, old)
+	}
+	if u := pc.ok("c1", `CREATE "`+nfd+`"`); !slices.Equal(u, []string{want("", nfc, nfd)}) {
+		t.Errorf("CREATE: %q", u)
+	}
+	u := pc.ok("s1", `SELECT "`+nfd+`"`)
+	if !slices.Contains(u, want("", nfc, nfd)) {
+		t.Errorf("SELECT: %q", u)
+	}
+	if u := pc.ok("s2", `EXAMINE "`+nfc+`"`); slices.ContainsFunc(u, func(l string) bool { return strings.Contains(l, "OLDNAME") }) {
+		t.Errorf("EXAMINE of the NFC name: %q", u)
+	}
+	pc.ok("u", "UNSELECT")
+	const nfd2, nfc2 = "Ablage/Re\u0301sume\u0301", "Ablage/R\u00e9sum\u00e9"
+	u = pc.ok("r1", `RENAME "`+nfd+`" "`+nfd2+`"`)
+	// after Cyrus's "* OK rename old new" progress line
+	if len(u) != 3 || !strings.HasPrefix(u[0], "* OK rename ") || !slices.Equal(u[1:], []string{want(`\NonExistent`, nfc, nfd), want("", nfc2, nfd2)}) {
+		t.Errorf("RENAME: %q", u)
+	}
+	if u := pc.ok("d1", `DELETE "`+nfd2+`"`); !slices.Equal(u, []string{want(`\NonExistent`, nfc2, nfd2)}) {
+		t.Errorf("DELETE: %q", u)
+	}
+	// a rev1 session (names in modified UTF-7) never hears of it
+	v1 := rev2Session(t, srv, false)
+	if u := v1.ok("c1", "CREATE Plain"); len(u) != 0 {
+		t.Errorf("rev1 CREATE: %q", u)
+	}
+}

@@ -117,6 +117,7 @@ func (s *Session) cmdSelect(tag, cmdName string, a *imapwire.Select) {
 	if a.QResync != nil && s.qresync {
 		vanished = s.vanishedSince(a.QResync.UIDValidity, a.QResync.ModSeq, a.QResync.KnownUIDs, a.QResync.SeqMatch)
 	}
+	s.selTyped = a.Mailbox // rev2.go
 	s.tellSelect()
 	if a.QResync != nil && s.qresync && a.QResync.UIDValidity == sel.view.Header().UIDValidity {
 		if len(vanished) > 0 {

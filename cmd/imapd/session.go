@@ -62,6 +62,7 @@ type Session struct {
 	rev2       bool         // RFC 9051 ENABLE IMAP4rev2 (rev2.go)
 	utf8Accept bool         // RFC 6855 ENABLE UTF8=ACCEPT (utf8accept.go)
 	addedExt   imapwire.Ext // parser grammar ENABLE added (resetEnabled drops it)
+	selTyped   string       // the name SELECT/EXAMINE was given (rev2.go OLDNAME)
 	uidonly    bool         // RFC 9586 ENABLE UIDONLY (uidonly.go)
 
 	esearchIn *esearchCorrelator // MULTISEARCH answer being written (multisearch.go)

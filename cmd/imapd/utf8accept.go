@@ -87,6 +87,20 @@ func netUnicodeName(name string) (string, error) {
 	return norm.NFC.String(name), nil
 }
 
+// utf7Name is a UTF-8 client's name as a modified UTF-7 one (for the
+// commands that parse names themselves, RENAME's new name).
+func utf7Name(ext string) (string, error) {
+	name, err := netUnicodeName(ext)
+	if err != nil {
+		return "", err
+	}
+	enc, err := mboxname.EncodeUTF7(name)
+	if err != nil {
+		return "", fmt.Errorf("%q: %v: %w", name, err, mboxname.ErrBadName)
+	}
+	return enc, nil
+}
+
 // parseUTF8Name is ParseExternalUTF8 after netUnicodeName.
 func (s *Session) parseUTF8Name(ext string) (mboxname.Name, error) {
 	name, err := netUnicodeName(ext)
