@@ -104,7 +104,7 @@ func (s *Session) errText(err error) (imapwire.Code, string) {
 		errNoSuchMsg, errUnknownCTE, errSpecialUse, errHasChildren, errBadAnnotEntry,
 		errBadAnnotAttrib, errBadAnnotValue, errZeroLiteral, errBadURL, errIO,
 		errMsgBadHeader, errMsgNUL, errMsgBareNL, errMsg8Bit, errMsgNoBlankLine,
-		errMboxBadType, errDisabled} {
+		errMboxBadType, errDisabled, errURLBadPart} {
 		if errors.Is(err, known) {
 			return "", known.Error()
 		}

@@ -64,8 +64,16 @@ func (s *Session) vanishedSince(validity uint32, modseq uint64, known imap.NumSe
 	if validity != h.UIDValidity || modseq >= h.HighestModSeq {
 		return nil
 	}
+	// "*" in the known UIDs is the UID of the last message, or UIDNEXT
+	// when there is none (RFC 3501 seq-number; Cyrus index_vanished
+	// parses them with _parse_sequence), not the last UID ever given:
+	// an expunged last message is outside "1:*"
+	star := h.LastUID + 1
+	if n := sel.view.Len(); n > 0 {
+		star = sel.view.Msg(n).UID
+	}
 	in := func(uid uint32) bool {
-		return known == nil || setContains(known, uid, h.LastUID)
+		return known == nil || setContains(known, uid, star)
 	}
 	var out []uint32
 	if modseq >= h.DeletedModSeq {

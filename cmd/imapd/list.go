@@ -632,7 +632,7 @@ func (ls *listState) response(ext string, e *mboxlist.Entry, attrs uint32) {
 	var st *statusData
 	if a.retStatus != nil && e != nil {
 		var err error
-		st, err = s.statusData(e, a.retStatus)
+		st, err = s.statusDataOf(e, a.retStatus, false)
 		if err != nil {
 			attrs |= attrNoSelect
 		}

@@ -61,6 +61,9 @@ func (s *Session) cmdCreate(tag string, a *imapwire.Create) {
 			return
 		}
 		var verr error
+		if !createParamIsList(a, "USE") {
+			use = nil // "USE \Sent" without parentheses: no use (Cyrus reads only a list's items)
+		}
 		special, verr = s.srv.validateSpecialUse("", s.userid, strings.Join(use, " "))
 		if verr != nil {
 			s.noCode(tag, "USEATTR", s.errTextOnly(verr))

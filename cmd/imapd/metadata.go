@@ -187,15 +187,11 @@ func (s *Session) cmdGetMetadata(tag string, a *imapwire.GetMetadata) {
 		var mb *mailbox.Mailbox
 		if name != "" {
 			var err error
+			// no rights check here: Cyrus (apply_mailbox_array) only
+			// looks the mailbox up and fetchMetadata leaves out the
+			// entries that need "lr" (_annotate_may_fetch), so a
+			// mailbox without them answers OK with nothing
 			e, _, err = s.lookup(name)
-			if err == nil && !s.isAdmin {
-				r := s.aclRights(e)
-				if !r.Has(acl.Lookup) {
-					err = errNonexistent
-				} else if !r.Has(acl.Read) {
-					err = errPermission
-				}
-			}
 			if err == nil {
 				mb, err = s.srv.openMailbox(e, mailbox.ReadOnly)
 			}
@@ -213,7 +209,10 @@ func (s *Session) cmdGetMetadata(tag string, a *imapwire.GetMetadata) {
 		}
 	}
 	s.tellChanges(false)
-	if longest > 0 {
+	// maxSize is MAXSIZE+1 and a value is left out from MAXSIZE+1 octets,
+	// but LONGENTRIES is told only from MAXSIZE+2 (Cyrus cmd_getmetadata
+	// compares the longest with its MAXSIZE+1)
+	if maxSize > 0 && longest > maxSize {
 		s.okCode(tag, imapwire.Code(fmt.Sprintf("METADATA LONGENTRIES %d", longest)), "Completed")
 		return
 	}

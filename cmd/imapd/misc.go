@@ -242,7 +242,7 @@ func (s *Session) cmdCompress(tag string, a *imapwire.Compress) {
 		s.noText(tag, "Unknown COMPRESS algorithm: "+a.Algorithm)
 		return
 	}
-	s.okText(tag, "DEFLATE active")
+	s.okText(tag, a.Algorithm+" active") // as the client wrote it, like Cyrus
 	if s.release() != nil {
 		s.closing = true
 		return

@@ -50,7 +50,7 @@ func (s *Session) cmdSort(tag string, uid bool, a *imapwire.Sort) {
 		nums = uids
 	}
 	if a.Return != nil {
-		s.writeSortESearch(tag, uid, a.Return, nums, modseq)
+		s.writeSortESearch(tag, uid, a.Return, nums, seqs, uids, modseq)
 	} else {
 		s.wr().Search("SORT", nums, modseq)
 	}
@@ -69,27 +69,48 @@ func (s *Session) highestModSeqOf(seqs []uint32) uint64 {
 	return m
 }
 
-// writeSortESearch is ESORT (RFC 5267) as Cyrus answers it: MIN and MAX
-// are the smallest and largest numbers, ALL keeps the sorted order with
-// ascending runs joined into ranges ("4:5,2:3,1,6").
-func (s *Session) writeSortESearch(tag string, uid bool, ret *imapwire.SearchReturn, nums []uint32, modseq uint64) {
+// writeSortESearch is ESORT (RFC 5267) as Cyrus answers it: ALL keeps
+// the sorted order with ascending runs joined into ranges ("4:5,2:3,1,6").
+// MIN and MAX are the smallest and largest UIDs even for SORT without UID
+// (Cyrus index_sort never switches its search folder to message numbers;
+// RFC 5267 asks for message numbers: recorded in test/imap
+// ext/sort/esort-uid-return). A MODSEQ asked for with MIN and/or MAX
+// only (RFC 7162 sec. 3.1.5) is that of the message first and/or last in
+// mailbox order (Cyrus esearch_modseq_response).
+func (s *Session) writeSortESearch(tag string, uid bool, ret *imapwire.SearchReturn, nums, seqs, uids []uint32, modseq uint64) {
 	d := &imapwire.ESearchData{Tag: tag, UID: uid}
 	if ret.ReturnCount {
 		n := uint32(len(nums))
 		d.Count = &n
 	}
 	all := ret.ReturnAll || (!ret.ReturnMin && !ret.ReturnMax && !ret.ReturnCount && !ret.Relevancy && ret.Partial == nil)
-	if len(nums) > 0 {
-		lo, hi := nums[0], nums[0]
-		for _, n := range nums {
-			lo, hi = min(lo, n), max(hi, n)
+	if len(uids) > 0 {
+		lo, hi := 0, 0 // indexes of the smallest and largest UID
+		for i, u := range uids {
+			if u < uids[lo] {
+				lo = i
+			}
+			if u > uids[hi] {
+				hi = i
+			}
 		}
 		if ret.ReturnMin {
-			d.Min = lo
+			d.Min = uids[lo]
 		}
 		if ret.ReturnMax {
-			d.Max = hi
+			d.Max = uids[hi]
 		}
+		if modseq > 0 && !ret.ReturnAll && !ret.ReturnCount && !ret.Relevancy && ret.Partial == nil && (ret.ReturnMin || ret.ReturnMax) {
+			modseq = 0
+			if ret.ReturnMin {
+				modseq = s.sel.view.Msg(seqs[lo]).ModSeq
+			}
+			if m := s.sel.view.Msg(seqs[hi]).ModSeq; ret.ReturnMax && m > modseq {
+				modseq = m
+			}
+		}
+	}
+	if len(nums) > 0 {
 		if all {
 			var seqs imap.SeqSet
 			var uids imap.UIDSet

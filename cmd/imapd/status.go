@@ -53,6 +53,14 @@ func (s *Session) cmdStatus(tag string, a *imapwire.StatusCmd) {
 
 // statusData reads a mailbox's status (Cyrus status_load_mailbox).
 func (s *Session) statusData(e *mboxlist.Entry, items *imapwire.StatusItems) (*statusData, error) {
+	return s.statusDataOf(e, items, true)
+}
+
+// statusDataOf is statusData; without useSession the selected mailbox
+// is read like any other (LIST ... RETURN (STATUS): Cyrus's list callback
+// gets RECENT from the mailbox's recent UID there, 0 once this session
+// has selected it, where STATUS gives the session's own count).
+func (s *Session) statusDataOf(e *mboxlist.Entry, items *imapwire.StatusItems, useSession bool) (*statusData, error) {
 	mb, err := s.srv.openMailbox(e, mailbox.ReadOnly)
 	if err != nil {
 		return nil, err
@@ -69,7 +77,7 @@ func (s *Session) statusData(e *mboxlist.Entry, items *imapwire.StatusItems) (*s
 		mailboxID:     mb.MailboxHeader().UniqueID,
 		deleted:       h.Deleted,
 	}
-	if sel := s.sel; sel != nil && sel.name == e.Name && !sel.gone {
+	if sel := s.sel; useSession && sel != nil && sel.name == e.Name && !sel.gone {
 		// the selected mailbox: the session's own \Recent and \Seen
 		// (Cyrus index_status, the "alive" Recent count)
 		st.recent = sel.numRecent()
@@ -88,7 +96,7 @@ func (s *Session) statusData(e *mboxlist.Entry, items *imapwire.StatusItems) (*s
 		return st, nil
 	}
 	sel0 := s.sel
-	useSession := sel0 != nil && sel0.name == e.Name && !sel0.gone
+	useSession = useSession && sel0 != nil && sel0.name == e.Name && !sel0.gone
 	recentKeep, unseenKeep := st.recent, st.unseen
 	owner := s.srv.ns.UserOf(e.Name)
 	internal := h.Options&index.OptSharedSeen != 0 || owner == s.userid

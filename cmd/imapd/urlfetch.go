@@ -206,7 +206,7 @@ func (s *Session) fetchURLPart(raw string, e *mboxlist.Entry, checkRights bool, 
 		}
 		loc, ok := tree.Resolve(sec)
 		if !ok {
-			return nil, bad("No such message part")
+			return nil, errURLBadPart
 		}
 		off, length = int64(loc.Offset), int64(loc.Length)
 	}
