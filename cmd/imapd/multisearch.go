@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/emersion/go-imap/v2"
+
 	"gyrus/lib/acl"
 	"gyrus/lib/imapwire"
 	"gyrus/lib/log"
@@ -36,7 +38,8 @@ import (
 // without a word (a client cannot tell a hidden mailbox from a missing
 // one). RETURN defaults to ALL (RFC 7377 2.1). With a source other than
 // selected, PARTIAL is refused with NO [CANNOT] as later Cyrus releases
-// do. The tagged OK counts the matches of every mailbox.
+// do, and SAVE or "$" (IMAP4rev2 sessions have SEARCHRES) with BAD (RFC
+// 7377 2.2). The tagged OK counts the matches of every mailbox.
 
 // multiSearchGrammar turns on the parser's ESEARCH command.
 const multiSearchGrammar = imapwire.ExtMultiSearch
@@ -64,6 +67,12 @@ func (s *Session) cmdMultiSearch(tag string, a *imapwire.Search) {
 	if ret == nil {
 		ret = &imapwire.SearchReturn{}
 		ret.ReturnAll = true
+	}
+	if !onlySelected && (ret.ReturnSave || usesSearchRes(a.Program)) {
+		// RFC 7377 2.2: SAVE (and "$", the selected mailbox's saved
+		// result) only when the selected mailbox is the sole source
+		s.bad(tag, "Search results requested for unselected mailbox(es)")
+		return
 	}
 	if !onlySelected && ret.Partial != nil {
 		s.noCode(tag, imapwire.CodeCannot, "Unsupported Search criteria")
@@ -144,6 +153,22 @@ func (s *Session) cmdMultiSearch(tag string, a *imapwire.Search) {
 		}
 	}
 	s.okText(tag, fmt.Sprintf("Completed (%d msgs in %.3f secs)", total, time.Since(start).Seconds()))
+}
+
+// usesSearchRes reports "$" (RFC 5182) anywhere in a search program.
+func usesSearchRes(k *imapwire.SearchKey) bool {
+	if k == nil {
+		return false
+	}
+	if (k.Op == imapwire.SearchSeq || k.Op == imapwire.SearchUID) && k.Set != nil && imap.IsSearchRes(k.Set) {
+		return true
+	}
+	for _, c := range k.Keys {
+		if usesSearchRes(c) {
+			return true
+		}
+	}
+	return false
 }
 
 // multiSearchMailbox searches one mailbox and writes its ESEARCH

@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/emersion/go-imap/v2"
+
 	"gyrus/lib/imapwire"
 )
 
@@ -41,5 +43,18 @@ func TestPartialWindow(t *testing.T) {
 	}
 	if d := partialData(nil, &imapwire.PartialRange{First: 1, Last: 4}, false); d.UIDs != nil {
 		t.Errorf("empty page %v, want NIL", d.UIDs)
+	}
+}
+
+func TestUsesSearchRes(t *testing.T) {
+	plain := &imapwire.SearchKey{Op: imapwire.SearchAnd, Keys: []*imapwire.SearchKey{{Op: imapwire.SearchSeen}}}
+	dollar := &imapwire.SearchKey{Op: imapwire.SearchAnd, Keys: []*imapwire.SearchKey{
+		{Op: imapwire.SearchNot, Keys: []*imapwire.SearchKey{{Op: imapwire.SearchUID, Set: imap.SearchRes()}}}}}
+	if usesSearchRes(plain) || !usesSearchRes(dollar) || usesSearchRes(nil) {
+		t.Fatal("usesSearchRes")
+	}
+	seq := &imapwire.SearchKey{Op: imapwire.SearchAnd, Keys: []*imapwire.SearchKey{{Op: imapwire.SearchSeq, Set: imap.SeqSetNum(1, 2)}}}
+	if !usesSeqSet(seq) || usesSeqSet(plain) {
+		t.Fatal("usesSeqSet")
 	}
 }
