@@ -133,7 +133,7 @@ func run(ctx *tool.Context, stderr io.Writer) error {
 		return err
 	}
 	c := ctx.Config
-	env, err := reconstruct.OpenEnv(c)
+	env, err := reconstruct.OpenEnvAnyPartition(c)
 	if err != nil {
 		return tool.Fatal(sysexits.Config, "%v", err)
 	}

@@ -75,7 +75,7 @@ func run(ctx *tool.Context, stdout io.Writer) error {
 	if err := ctx.Init(); err != nil {
 		return err
 	}
-	env, err := reconstruct.OpenEnv(ctx.Config)
+	env, err := reconstruct.OpenEnvAnyPartition(ctx.Config)
 	if err != nil {
 		return tool.Fatal(sysexits.Config, "%v", err)
 	}

@@ -147,7 +147,7 @@ func run(ctx *tool.Context, stdout io.Writer) error {
 	if mode == modeTime {
 		since -= parseInterval(ctx.String("t"))
 	}
-	env, err := reconstruct.OpenEnv(ctx.Config)
+	env, err := reconstruct.OpenEnvAnyPartition(ctx.Config)
 	if err != nil {
 		return tool.Fatal(sysexits.Config, "%v", err)
 	}
@@ -174,7 +174,7 @@ func run(ctx *tool.Context, stdout io.Writer) error {
 	mb, err := open(env, intname)
 	if mode == modeList {
 		if err != nil {
-			fmt.Fprintf(stdout, "Failed to open mailbox %s: %v", intname, err) // sic: no newline
+			fmt.Fprintf(stdout, "Failed to open mailbox %s: %s", intname, cyrusMessage(err)) // sic: no newline
 			return nil
 		}
 		defer mb.Close()
@@ -243,8 +243,20 @@ func exitCode(err error) int {
 		return 25 // IMAP_MAILBOX_RESERVED
 	case errors.Is(err, mailbox.ErrCorrupt):
 		return 14 // IMAP_MAILBOX_BADFORMAT
+	case errors.Is(err, mboxlist.ErrPartition):
+		// a partition imapd.conf does not name: Cyrus finds no path
+		return 22 // IMAP_MAILBOX_BADNAME
 	}
 	return 5 // IMAP_IOERROR
+}
+
+// cyrusMessage is the text -l prints for an open failure: Cyrus's
+// error_message of the code where Gyrus's error text differs.
+func cyrusMessage(err error) string {
+	if errors.Is(err, mboxlist.ErrPartition) {
+		return "Invalid mailbox name"
+	}
+	return err.Error()
 }
 
 func open(env *reconstruct.Env, name string) (*mailbox.Mailbox, error) {

@@ -17,9 +17,18 @@ import (
 // mailboxes.db, the quota store (its hook given to lib/mailbox and
 // lib/mboxlist, so that the tools' changes are charged as the services'
 // are) and annotations.db. Close releases them.
-func OpenEnv(c *config.Config) (*Env, error) {
+func OpenEnv(c *config.Config) (*Env, error) { return openEnv(c, true) }
+
+// OpenEnvAnyPartition is OpenEnv for the tools that Cyrus starts without
+// partition data (cyr_expire, unexpunge, mbexamine: no
+// CONFIG_NEED_PARTITION_DATA): a defaultpartition with no
+// partition-<name> is not an error for them; a mailbox on a partition
+// that is not configured fails when it is opened, alone.
+func OpenEnvAnyPartition(c *config.Config) (*Env, error) { return openEnv(c, false) }
+
+func openEnv(c *config.Config, needDefault bool) (*Env, error) {
 	s, err := mboxlist.SettingsFromConfig(c)
-	if err != nil {
+	if err != nil && (needDefault || !onlyDefaultPartitionMissing(s)) {
 		return nil, err
 	}
 	mo, err := mailbox.OptionsFromConfig(c)
@@ -70,4 +79,15 @@ func (e *Env) Close() error {
 		errs = append(errs, e.Quota.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// onlyDefaultPartitionMissing reports whether the settings are complete
+// (SettingsFromConfig checks the default partition last) and only the
+// default partition has no root.
+func onlyDefaultPartitionMissing(s mboxlist.Settings) bool {
+	if s.Path == "" || s.DefaultPartition == "" {
+		return false
+	}
+	_, ok := s.Partitions[s.DefaultPartition]
+	return !ok
 }
