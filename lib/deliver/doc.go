@@ -29,7 +29,10 @@
 // # The group commit
 //
 // Deliver hands the deliveries to the process's committer and waits.
-// The committer takes every delivery waiting (a batch), locks the
+// The committer has no goroutine of its own (group.go): a waiting
+// session that finds a free slot runs the batch of every delivery
+// waiting, the others are woken once, done or to lead the next batch.
+// A batch locks the
 // owners' namespace locks in name order, and for each group of owners
 // (in parallel) resolves the targets (Cyrus deliver_mailbox: the
 // mailbox exists and takes mail, the special use is not excluded, the
@@ -40,10 +43,12 @@
 // Before that commit the deliver.db records of the batch are written, in
 // one transaction shared with the other batches committing at the same
 // time (several batches are in flight at once: while one waits for its
-// disk flushes, the next appends). Only after the mailbox commit are the
-// locks released and the sessions told: a nil result means on disk. Message files are staged
-// once per partition (lib/mailbox.Stage) and hard-linked into every
-// mailbox (singleinstancestore).
+// disk flushes, the next appends). Only after the mailbox commit are
+// the locks released and the sessions told: a nil result means on disk.
+// Message files are staged once per partition (lib/mailbox.Stage) and
+// hard-linked into every mailbox (singleinstancestore); lmtpd hands the
+// bytes of a message of up to 1 MiB along (Message.Data), parsed from
+// memory instead of from the staged file.
 //
 // The mailboxes a batch appended to stay open afterwards, idle
 // (mbcache.go, lib/mailbox Mailbox.Idle): an idle handle holds no lock,
