@@ -186,6 +186,12 @@ func TestRev2RawRFCExamples(t *testing.T) {
 	if len(u) == 0 || u[0] != "* OK [CLOSED] Ok" || !slices.Contains(u, `* LIST (\HasNoChildren) "." "INBOX.Entwürfe"`) {
 		t.Errorf("second SELECT: %q", u)
 	}
+	// RFC 9051 6.3.2: the same name with a decomposed ü is accepted in
+	// its NFC form and answered with OLDNAME
+	u = rc.taggedOK(t, "s3", "EXAMINE \"INBOX.Entwu\u0308rfe\"")
+	if !slices.Contains(u, "* LIST () \".\" \"INBOX.Entw\u00fcrfe\" (OLDNAME (\"INBOX.Entwu\u0308rfe\"))") {
+		t.Errorf("EXAMINE of the decomposed spelling: %q", u)
+	}
 	// the rev1 session sees the name in modified UTF-7
 	if u := v1.taggedOK(t, "l1", `LIST "" "INBOX.Entw*"`); !slices.Equal(u, []string{`* LIST (\HasNoChildren) "." INBOX.Entw&APw-rfe`}) {
 		t.Errorf("rev1 LIST: %q", u)
