@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 
@@ -57,74 +58,105 @@ func attribWanted(attribs []string, a string) bool {
 	return false
 }
 
-// fetchAnnotations renders the ANNOTATION fetch item's value.
+// fetchAnnotations renders the ANNOTATION fetch item's value as Cyrus's
+// annotate_state_fetch with index.c fetch_annotation_response: for each
+// asked entry pattern, the stored values in database order (the shared
+// one before the private one), each as value.* and/or size.* as asked;
+// for an entry named without wildcards, the asked scopes not stored
+// follow as NIL (size "0"), private before shared. An entry already
+// returned by an earlier pattern is not repeated. Values are quoted
+// strings or literals (prot_printmap); nothing is shown without "r".
 func (s *Session) fetchAnnotations(uid uint32, a *imapwire.AnnotationFetch) []byte {
 	sel := s.sel
+	var b bytes.Buffer
+	w := imapwire.NewWriter(&b)
+	w.RawString("(")
+	if !sel.rights.Has(acl.Read) && !s.isAdmin {
+		w.RawString(")")
+		w.Flush()
+		return b.Bytes()
+	}
 	anns, _ := sel.mb.Annotations(uid)
-	rights := sel.rights
-	var b strings.Builder
-	b.WriteByte('(')
+	wantVS, wantSS := attribWanted(a.Attribs, "value.shared"), attribWanted(a.Attribs, "size.shared")
+	wantVP, wantSP := attribWanted(a.Attribs, "value.priv"), attribWanted(a.Attribs, "size.priv")
+	returned := map[string]bool{} // entry + "\x00" + userid
 	first := true
-	type vals struct{ shared, priv []byte }
-	seen := map[string]*vals{}
-	var order []string
-	for _, an := range anns {
-		match := false
-		for _, p := range a.Entries {
-			if annotationEntryMatch(p, an.Entry) {
-				match = true
-			}
-		}
-		if !match {
-			continue
-		}
-		v := seen[an.Entry]
-		if v == nil {
-			v = &vals{}
-			seen[an.Entry] = v
-			order = append(order, an.Entry)
-		}
-		switch {
-		case an.UserID == "":
-			v.shared = an.Value
-		case an.UserID == s.userid:
-			v.priv = an.Value
-		}
-	}
-	for _, entry := range order {
-		v := seen[entry]
-		var parts []string
-		add := func(attr string, val []byte, ok bool) {
-			if !attribWanted(a.Attribs, attr) || !ok {
+	for _, pat := range a.Entries {
+		var cur string // the entry whose attributes are being gathered
+		var parts []func()
+		flush := func() {
+			if len(parts) == 0 {
 				return
 			}
-			if strings.HasPrefix(attr, "size.") {
-				parts = append(parts, attr+" \""+strconv.Itoa(len(val))+"\"")
+			if !first {
+				w.RawString(" ")
+			}
+			first = false
+			w.AString(cur)
+			for i, f := range parts {
+				if i == 0 {
+					w.RawString(" (")
+				} else {
+					w.RawString(" ")
+				}
+				f()
+			}
+			w.RawString(")")
+			parts = nil
+		}
+		add := func(entry, userid string, val []byte, ok bool) {
+			if entry != cur {
+				flush()
+				cur = entry
+			}
+			key := entry + "\x00" + userid
+			if returned[key] {
 				return
 			}
-			parts = append(parts, attr+" "+string(astringBytes(nil, string(val))))
+			returned[key] = true
+			vattr, sattr, wv, ws := "value.priv", "size.priv", wantVP, wantSP
+			if userid == "" {
+				vattr, sattr, wv, ws = "value.shared", "size.shared", wantVS, wantSS
+			}
+			if wv {
+				parts = append(parts, func() { w.RawString(vattr + " "); w.NString(string(val), ok) })
+			}
+			if ws {
+				n := strconv.Itoa(len(val))
+				parts = append(parts, func() { w.RawString(sattr + " "); w.String(n) })
+			}
 		}
-		if rights.Has(acl.Read) {
-			add("value.shared", v.shared, v.shared != nil)
-			add("size.shared", v.shared, v.shared != nil)
-			add("value.priv", v.priv, v.priv != nil)
-			add("size.priv", v.priv, v.priv != nil)
+		foundShared, foundPriv := false, false
+		for _, an := range anns {
+			if !annotationEntryMatch(pat, an.Entry) {
+				continue
+			}
+			switch an.UserID {
+			case "":
+				foundShared = true
+			case s.userid:
+				foundPriv = true
+			default:
+				continue
+			}
+			add(an.Entry, an.UserID, an.Value, len(an.Value) > 0)
 		}
-		if len(parts) == 0 {
-			continue
+		if !strings.ContainsAny(pat, "*%") {
+			if !foundPriv && (wantVP || wantSP) {
+				add(pat, s.userid, nil, false)
+			}
+			if !foundShared && (wantVS || wantSS) {
+				add(pat, "", nil, false)
+			}
 		}
-		if !first {
-			b.WriteByte(' ')
-		}
-		first = false
-		b.Write(astringBytes(nil, entry))
-		b.WriteString(" (" + strings.Join(parts, " ") + ")")
+		flush()
 	}
-	b.WriteByte(')')
-	return []byte(b.String())
+	w.RawString(")")
+	w.Flush()
+	return b.Bytes()
 }
 
-// storeAnnotations is STORE ANNOTATION (silent, as Cyrus): shared
+// storeAnnotations is STORE ANNOTATION: shared
 // values need 'n', private ones 'r'.
 func (s *Session) storeAnnotations(tag string, uid bool, a *imapwire.Store) {
 	sel := s.sel
@@ -198,13 +230,8 @@ func (s *Session) storeAnnotations(tag string, uid bool, a *imapwire.Store) {
 		return
 	}
 	s.refresh()
-	if !s.condstore {
-		for _, d := range changed {
-			if sel.extra[d.seq-1].told == d.oldMod {
-				sel.extra[d.seq-1].told = sel.view.Msg(d.seq).ModSeq
-			}
-		}
-	}
+	// the new MODSEQ makes the messages changed ones: Cyrus reports their
+	// flags like any other change ("* 1 FETCH (FLAGS (\Recent))")
 	s.tellPending(uid, uid, false)
 	s.ok(tag)
 }
