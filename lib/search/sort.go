@@ -111,13 +111,16 @@ func loadData(src Source, res *Result, keys []sortKey, opt *Options) []*msgData 
 	flags := opt.flags()
 	wantCache := needs(keys, "cc", "from", "subject", "to", "displayfrom", "displayto", "ids", "spamscore")
 	out := make([]*msgData, 0, len(res.Seqs))
+	// one allocation for all the records' data, not one per message
+	all := make([]msgData, len(res.Seqs))
 	// cache entries a window at a time (the matches are in ascending
 	// order, and so mostly are their entries); what is kept of an
 	// entry is copied out before the next
 	rd := newReader(src)
-	for _, seq := range res.Seqs {
+	for i, seq := range res.Seqs {
 		rec, err := src.Record(seq)
-		md := &msgData{seq: seq}
+		md := &all[i]
+		md.seq = seq
 		out = append(out, md)
 		if err != nil {
 			continue
