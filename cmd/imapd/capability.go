@@ -68,6 +68,7 @@ var capabilities = []capRow{
 	{Name: "MULTISEARCH", Mask: capPost, RFC: "RFC 7377", Implemented: true}, // not in Cyrus 3.6.1 (multisearch.go)
 	{Name: "MULTIAPPEND", Mask: capPost, RFC: "RFC 3502", Implemented: true},
 	{Name: "NAMESPACE", Mask: capPost, RFC: "RFC 2342", Implemented: true},
+	{Name: "NOTIFY", Mask: capPost, RFC: "RFC 5465", Implemented: true}, // not in Cyrus 3.6.1 (notify.go)
 	{Name: "OBJECTID", Mask: capPost, RFC: "RFC 8474", Implemented: true},
 	{Name: "PARTIAL", Mask: capPost, RFC: "RFC 9394", Implemented: true}, // not in Cyrus 3.6.1 (partial.go)
 	{Name: "PREVIEW", Mask: capPost, Config: "jmap_preview_annot", RFC: "RFC 8970", Implemented: true},

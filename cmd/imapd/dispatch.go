@@ -155,6 +155,8 @@ func (s *Session) dispatch(cmd *imapwire.Command) {
 		s.cmdReplace(t, cmd.UID, cmd.Args.(*imapwire.Replace))
 	case "IDLE":
 		s.cmdIdle(t)
+	case "NOTIFY":
+		s.cmdNotify(t, cmd.Args.(*notifyArgs)) // notify.go
 	case "FETCH":
 		s.cmdFetch(t, cmd.UID, cmd.Args.(*imapwire.Fetch))
 	case "STORE":

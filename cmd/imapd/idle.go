@@ -25,6 +25,7 @@ func (s *Session) cmdIdle(tag string) {
 		return
 	}
 	s.tellChanges(true)
+	s.notifyEndCommand()
 	if s.release() != nil {
 		s.closing = true
 		return
@@ -52,6 +53,8 @@ func (s *Session) cmdIdle(tag string) {
 	if s.sel != nil && s.sel.sub != nil {
 		changed = s.sel.sub.C
 	}
+	notifyWake, notifyTick, stopNotify := s.notifyIdle() // notify.go
+	defer stopNotify()
 	for {
 		select {
 		case err := <-done:
@@ -62,7 +65,14 @@ func (s *Session) cmdIdle(tag string) {
 				changed = nil
 				continue
 			}
-			s.tellChanges(true)
+			if !s.notifySelectedNone() {
+				s.tellChanges(true)
+			}
+			s.notifyEndCommand()
+		case <-notifyWake:
+			s.notifyEndCommand()
+		case <-notifyTick:
+			s.notifyEndCommand()
 		case <-tick.C:
 			if s.authed() && !s.isAdmin {
 				if msg, ok := s.shutdownMessage(); ok {

@@ -102,22 +102,33 @@ func (s *Session) cmdMultiSearch(tag string, a *imapwire.Search) {
 		total += n
 		return nil
 	}
+	if err := s.eachFilterMailbox(filters, searchOne); err != nil {
+		s.no(tag, err)
+		return
+	}
+	s.okText(tag, fmt.Sprintf("Completed (%d msgs in %.3f secs)", total, time.Since(start).Seconds()))
+}
+
+// eachFilterMailbox calls fn for the mailboxes of RFC 5465
+// filter-mailboxes (shared by MULTISEARCH and NOTIFY, notify.go), in
+// the order met, possibly more than once; "selected" needs s.sel.
+func (s *Session) eachFilterMailbox(filters []imapwire.MailboxFilter, fn func(*mboxlist.Entry) error) error {
 	for _, f := range filters {
 		var err error
 		switch f.Kind {
 		case "selected", "selected-delayed":
-			err = searchOne(s.sel.entry)
+			err = fn(s.sel.entry)
 		case "personal", "inboxes":
 			inbox := s.srv.ns.UserInbox(s.userid, "")
 			flags := mboxlist.IterFlags(0)
 			if f.Kind == "inboxes" {
 				flags = mboxlist.SkipChildren
 			}
-			err = s.srv.list.Tree(inbox, flags, searchOne)
+			err = s.srv.list.Tree(inbox, flags, fn)
 		case "subscribed":
 			for _, name := range s.subscriptionList() {
 				if e, lerr := s.srv.list.Lookup(name); lerr == nil {
-					if err = searchOne(e); err != nil {
+					if err = fn(e); err != nil {
 						break
 					}
 				}
@@ -130,16 +141,16 @@ func (s *Session) cmdMultiSearch(tag string, a *imapwire.Search) {
 				}
 				switch f.Kind {
 				case "mailboxes":
-					err = s.srv.list.Tree(intname, mboxlist.SkipChildren, searchOne)
+					err = s.srv.list.Tree(intname, mboxlist.SkipChildren, fn)
 				case "subtree":
-					err = s.srv.list.Tree(intname, 0, searchOne)
+					err = s.srv.list.Tree(intname, 0, fn)
 				default:
 					depth := strings.Count(intname, ".")
 					err = s.srv.list.Tree(intname, 0, func(e *mboxlist.Entry) error {
 						if strings.Count(e.Name, ".") > depth+1 {
 							return nil
 						}
-						return searchOne(e)
+						return fn(e)
 					})
 				}
 				if err != nil {
@@ -148,11 +159,10 @@ func (s *Session) cmdMultiSearch(tag string, a *imapwire.Search) {
 			}
 		}
 		if err != nil {
-			s.no(tag, err)
-			return
+			return err
 		}
 	}
-	s.okText(tag, fmt.Sprintf("Completed (%d msgs in %.3f secs)", total, time.Since(start).Seconds()))
+	return nil
 }
 
 // usesSearchRes reports "$" (RFC 5182) anywhere in a search program.

@@ -67,6 +67,7 @@ type Session struct {
 
 	esearchIn *esearchCorrelator // MULTISEARCH answer being written (multisearch.go)
 	progress  *progressReporter  // INPROGRESS reports of the command (inprogress.go)
+	notify    *notifyState       // RFC 5465 NOTIFY, nil without it (notify.go)
 
 	sel       *selected // nil when no mailbox is selected
 	searchRes []uint32  // RFC 5182 saved result (UIDs), nil = none
@@ -100,6 +101,7 @@ func newSession(srv *Server, conn net.Conn, ss *service.Session) *Session {
 	s.p.Register("GENURLAUTH", parseGenURLAuth)
 	s.p.Register("URLFETCH", parseURLFetch)
 	s.p.Register("RESETKEY", parseResetKey)
+	s.p.Register("NOTIFY", parseNotify) // notify_parse.go
 	return s
 }
 
@@ -256,6 +258,7 @@ func (s *Session) run(ctx context.Context) {
 		s.raw.SetReadDeadline(time.Time{})
 		s.plainAlertOnce()
 		s.dispatch(cmd)
+		s.notifyEndCommand() // notify.go
 		if err := s.release(); err != nil {
 			return
 		}
