@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/emersion/go-imap/v2"
-
 	"gyrus/lib/imapwire"
 	"gyrus/lib/log"
 	"gyrus/lib/search"
@@ -112,23 +110,7 @@ func (s *Session) writeSortESearch(tag string, uid bool, ret *imapwire.SearchRet
 	}
 	if len(nums) > 0 {
 		if all {
-			var seqs imap.SeqSet
-			var uids imap.UIDSet
-			for i := 0; i < len(nums); {
-				j := i + 1
-				for j < len(nums) && nums[j] == nums[j-1]+1 {
-					j++
-				}
-				a, b := nums[i], nums[j-1]
-				seqs = append(seqs, imap.SeqRange{Start: a, Stop: b})
-				uids = append(uids, imap.UIDRange{Start: imap.UID(a), Stop: imap.UID(b)})
-				i = j
-			}
-			if uid {
-				d.All = uids
-			} else {
-				d.All = seqs
-			}
+			d.All = orderedSet(nums, uid) // partial.go
 		}
 		d.ModSeq = modseq
 	}
