@@ -117,3 +117,36 @@ func TestArchivedRecordsKept(t *testing.T) {
 		t.Errorf("second run: %q", out)
 	}
 }
+
+// TestArchivedMarkWithoutArchiveDir: with no archive partition an
+// archived mark says nothing about where the file is; reconstruct
+// clears it, as Cyrus 3.6.1's does (its data and archive paths are the
+// same directory, listed once, as the data directory).
+func TestArchivedMarkWithoutArchiveDir(t *testing.T) {
+	te := newTestEnv(t, 3)
+	mb := te.open()
+	tx, err := mb.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Archive(func(r *index.Record) bool { return r.UID != 2 }); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	mb.Close()
+	if got, w := te.archState(), "1 0 A, 2 10, 3 2 A"; got != w {
+		t.Fatalf("fixture: %s, want %s", got, w)
+	}
+	want := "Marking file as not archived user.alice 1\nMarking file as not archived user.alice 3\nuser.alice\n"
+	if out := te.run(full); out != want {
+		t.Errorf("got %q, want %q", out, want)
+	}
+	if got, w := te.archState(), "1 0, 2 10, 3 2"; got != w {
+		t.Errorf("after: %s, want %s", got, w)
+	}
+	if out := te.run(full); out != "user.alice\n" {
+		t.Errorf("second run: %q", out)
+	}
+}

@@ -773,9 +773,12 @@ func (b *box) recalc() error {
 // matchArchived makes a record's ARCHIVED flag say where its file was
 // found (Cyrus mailbox_reconstruct: "Marking file as (not) archived").
 // When both copies exist the data partition's, found first, wins.
+// Without an archive directory of its own every file is found in the
+// data directory, so an archived mark is cleared, as Cyrus does (the
+// mark then says nothing about where the file is).
 func (b *box) matchArchived(rc *rec, inArchive bool) {
 	archived := rc.InternalFlags&index.InternalArchived != 0
-	if !b.separateArchive() || archived == inArchive {
+	if archived == inArchive {
 		return
 	}
 	old := rc.Record

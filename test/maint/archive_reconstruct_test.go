@@ -285,3 +285,55 @@ func TestReconstructArchive(t *testing.T) {
 		})
 	}
 }
+
+// TestReconstructArchiveMarkOnly: with archive_enabled but no
+// archivepartition, cyr_expire -A only marks records ARCHIVED (their
+// files stay); reconstruct then clears the marks ("Marking file as not
+// archived"), as Cyrus 3.6.1's does, and keeps every message.
+func TestReconstructArchiveMarkOnly(t *testing.T) {
+	t.Parallel()
+	f := getFixture(t)
+	in := f.take(t)
+	orig, err := os.ReadFile(in.conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.WriteFile(in.conf, orig, 0o644) })
+	if err := os.WriteFile(in.conf, append(append([]byte{}, orig...), "archive_enabled: yes\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, recs [2]string
+	for i, prog := range []string{"gyrus", "cyrus"} {
+		in.restore(t)
+		if o, e, code := in.gyrus(t, "cyr_expire", "-A", "0"); code != 0 {
+			t.Fatalf("cyr_expire -A 0: exit %d\n%s%s", code, o, e)
+		}
+		want := in.liveGUIDs(t)
+		if !strings.Contains(in.archivedRecords(t), " A\n") {
+			t.Fatal("cyr_expire -A 0 marked nothing")
+		}
+		var o, e string
+		var code int
+		if prog == "gyrus" {
+			o, e, code = in.gyrus(t, "reconstruct", archiveBoxes...)
+		} else {
+			o, e, code = in.cyrus(t, "reconstruct", archiveBoxes...)
+		}
+		if code != 0 {
+			t.Fatalf("%s reconstruct: exit %d\n%s%s", prog, code, o, e)
+		}
+		out[i], recs[i] = normOut(o+e), in.archivedRecords(t)
+		if missing := missingLines(want, in.liveGUIDs(t)); missing != "" {
+			t.Errorf("%s reconstruct lost messages:\n%s", prog, missing)
+		}
+		if strings.Contains(recs[i], " A\n") {
+			t.Errorf("%s reconstruct left archived marks:\n%s", prog, recs[i])
+		}
+	}
+	if out[0] != out[1] {
+		t.Errorf("reconstruct says\n%s\nCyrus says\n%s", out[0], out[1])
+	}
+	if recs[0] != recs[1] {
+		t.Errorf("records differ\ngyrus:\n%s\ncyrus:\n%s", recs[0], recs[1])
+	}
+}
