@@ -269,8 +269,10 @@ func (s *Session) notifyMailbox(name string, ev notifyEvent, all, first bool) {
 		log.Printf(log.LevelErr, "IOERROR: notify status %s: %v", name, err)
 		return
 	}
-	changed := !m.known || st.messages != m.st.messages || st.uidnext != m.st.uidnext || st.uidvalidity != m.st.uidvalidity
-	if flags && (st.unseen != m.st.unseen || st.highestModSeq != m.st.highestModSeq) {
+	// a mailbox that joins the watched set (created, subscribed) is
+	// only recorded: MailboxName says it exists
+	changed := m.known && (st.messages != m.st.messages || st.uidnext != m.st.uidnext || st.uidvalidity != m.st.uidvalidity)
+	if m.known && flags && (st.unseen != m.st.unseen || st.highestModSeq != m.st.highestModSeq) {
 		changed = true
 	}
 	if (changed && !first) || all {
