@@ -301,7 +301,9 @@ func (x *examiner) quota(e *mboxlist.Entry, ext string) error {
 		if r.Expunged() {
 			return nil
 		}
-		st, err := os.Stat(loc.MessagePath(r.UID))
+		// an archived message's file is in the archive partition
+		// (Cyrus mailbox_record_fname)
+		st, err := os.Stat(loc.RecordPath(r))
 		if err != nil {
 			return nil // Cyrus logs it and goes on
 		}

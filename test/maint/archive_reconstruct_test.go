@@ -218,6 +218,16 @@ func TestReconstructArchive(t *testing.T) {
 					}
 				}
 				prepare()
+				if c.name == "none" && prog == "gyrus" {
+					// mbexamine -q finds archived files where they are
+					for _, name := range []string{"user.alice", "user.bob"} {
+						g, ge, gc := in.gyrus(t, "mbexamine", "-q", name)
+						cy, ce, cc := in.cyrus(t, "mbexamine", "-q", name)
+						if g != cy || gc != cc || !strings.Contains(g, "has CORRECT total") {
+							t.Errorf("mbexamine -q %s\ngyrus (exit %d):\n%s%s\ncyrus (exit %d):\n%s%s", name, gc, g, ge, cc, cy, ce)
+						}
+					}
+				}
 				// chk_cyrus first: it changes nothing
 				var co, ce string
 				if prog == "gyrus" {
