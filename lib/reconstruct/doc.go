@@ -67,6 +67,8 @@
 // data copy wins when both exist, and the archive copy is then removed);
 // a file with no record found only in the archive directory gets a
 // record with the ARCHIVED flag, as in Cyrus's mailbox_reconstruct.
+// Without an archive directory of its own, a mailbox's ARCHIVED marks
+// are cleared (Cyrus lists the one directory as the data directory).
 //
 // Not done: conversations, index versions other than 16 and 17, and the
 // Murder.
