@@ -114,7 +114,7 @@ func (s *Session) appendRun(tag string, a *imapwire.Append, rep *replaceState) {
 			r = cr
 		}
 		binary := m.Literal != nil && m.Literal.Binary() || m.UTF8
-		sc := &strictReader{r: r, allowNUL: binary, reject8bit: s.srv.cfg.Reject8bit(), munge8bit: s.srv.cfg.Munge8bit()}
+		sc := &strictReader{r: r, raw: m.Catenate != nil, allowNUL: binary, reject8bit: s.srv.cfg.Reject8bit(), munge8bit: s.srv.cfg.Munge8bit()}
 		st, err := mailbox.Stage(loc.StageDir, sc)
 		if err != nil {
 			drainAppend(m)
@@ -130,9 +130,11 @@ func (s *Session) appendRun(tag string, a *imapwire.Append, rep *replaceState) {
 			perr = sc.err
 			continue
 		}
-		if err := checkStagedHeader(st.Path()); err != nil {
-			perr = err
-			continue
+		if m.Catenate == nil { // Cyrus validates only literal messages
+			if err := checkStagedHeader(st.Path()); err != nil {
+				perr = err
+				continue
+			}
 		}
 		if m.Literal != nil && m.Literal.Binary() {
 			if err := encodeBinaryParts(st, s.srv.msgopts); err != nil {
@@ -331,6 +333,7 @@ func (s *Session) appendCommit(tag string, e *mboxlist.Entry, msgs []*stagedMsg,
 // connection stays in step.
 type strictReader struct {
 	r          io.Reader
+	raw        bool // CATENATE: copied as is (Cyrus append_catenate checks nothing)
 	allowNUL   bool
 	reject8bit bool
 	munge8bit  bool
@@ -351,7 +354,7 @@ func (sr *strictReader) Read(b []byte) (int, error) {
 	if err != nil && err != io.EOF {
 		sr.ioErr = err
 	}
-	for i := 0; i < n; i++ {
+	for i := 0; i < n && !sr.raw; i++ {
 		c := b[i]
 		switch {
 		case c == 0 && (sr.inHeader || !sr.allowNUL):
