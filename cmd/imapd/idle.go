@@ -84,7 +84,9 @@ func (s *Session) cmdIdle(tag string) {
 					return
 				}
 			}
-			s.tellChanges(true)
+			if !s.notifySelectedNone() {
+				s.tellChanges(true)
+			}
 		case <-deadline:
 			log.Debug("idle_timeout", "user", s.userid)
 			s.raw.Close()
@@ -114,6 +116,8 @@ func (s *Session) idleDone(tag string, err error) {
 		s.closing = true
 		return
 	}
-	s.tellChanges(true)
+	if !s.notifySelectedNone() {
+		s.tellChanges(true)
+	}
 	s.ok(tag)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"sort"
+	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -68,6 +69,7 @@ type notifyState struct {
 type notifyMbox struct {
 	sub    *idle.Subscription
 	stop   chan struct{}
+	dirty  atomic.Bool // set by fanIn: the status must be read again
 	events notifyEvent
 	st     statusData
 	known  bool
@@ -158,7 +160,14 @@ func (m *notifyMbox) close() {
 
 // notifyEndCommand tells what changed, after a command.
 func (s *Session) notifyEndCommand() {
-	if s.notify != nil && !s.closing {
+	if s.notify == nil {
+		return
+	}
+	if !s.authed() {
+		s.notifyStop() // UNAUTHENTICATE: nothing more of that user's
+		return
+	}
+	if !s.closing {
 		s.notifyCheck(false, false)
 	}
 }
@@ -246,10 +255,17 @@ func (s *Session) notifyMailbox(name string, ev notifyEvent, all, first bool) {
 		if loc, err := s.srv.settings.Locate(e); err == nil {
 			if sub, err := s.srv.watcher.Subscribe(loc.IndexPath()); err == nil {
 				m.sub, m.stop = sub, make(chan struct{})
-				go fanIn(sub, m.stop, ns.wake)
+				go fanIn(sub, m.stop, ns.wake, &m.dirty)
 			}
 		}
 		ns.mboxes[name] = m
+	}
+	// without a change since the last read (the subscription did not
+	// fire) the status is not read again: a check costs nothing per
+	// quiet mailbox. Without a subscription (none could be made) it is
+	// read at every check.
+	if m.known && !all && m.events == ev && m.sub != nil && !m.dirty.Swap(false) {
+		return
 	}
 	m.events = ev
 	e, err := s.srv.list.Lookup(name)
@@ -285,13 +301,14 @@ func (s *Session) notifyMailbox(name string, ev notifyEvent, all, first bool) {
 
 // fanIn forwards a subscription's wake-ups into the session's one
 // channel (holding at most one pending wake-up).
-func fanIn(sub *idle.Subscription, stop <-chan struct{}, wake chan<- struct{}) {
+func fanIn(sub *idle.Subscription, stop <-chan struct{}, wake chan<- struct{}, dirty *atomic.Bool) {
 	for {
 		select {
 		case _, ok := <-sub.C:
 			if !ok {
 				return
 			}
+			dirty.Store(true)
 			select {
 			case wake <- struct{}{}:
 			default:

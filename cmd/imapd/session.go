@@ -351,6 +351,7 @@ func (s *Session) plainAlertOnce() {
 // cleanup runs when the connection ends for any reason.
 func (s *Session) cleanup() {
 	s.release()
+	s.notifyStop() // notify.go
 	if s.sel != nil {
 		s.closeSelected(s.srv.cfg.Autoexpunge())
 	}
