@@ -25,13 +25,7 @@ func (s *Session) cmdCreate(tag string, a *imapwire.Create) {
 	if name != "" && name[len(name)-1] == sep {
 		name = name[:len(name)-1]
 	}
-	var n mboxname.Name
-	var err error
-	if s.utf8 {
-		n, err = s.parseUTF8Name(name) // utf8accept.go
-	} else {
-		n, err = s.srv.ns.ParseExternal(name, s.viewer())
-	}
+	n, err := s.parseName(name) // utf8accept.go
 	if err == nil {
 		err = s.srv.ns.CheckCreate(n)
 	}
@@ -363,10 +357,8 @@ func (s *Session) cmdRename(tag string, a *imapwire.Rename) {
 	var newName string
 	if err == nil {
 		var n mboxname.Name
-		to := a.To
-		if s.utf8 {
-			to, err = utf7Name(to) // utf8accept.go
-		}
+		var to string
+		to, err = s.clientName(a.To) // utf8accept.go
 		if err == nil {
 			n, err = s.srv.ns.RenameName(to, s.viewer())
 		}

@@ -28,13 +28,7 @@ func (s *Session) identity() acl.Identity {
 // special-use mailbox of the user ("\Sent").
 func (s *Session) internalName(ext string) (string, error) {
 	ns := &s.srv.ns
-	var n mboxname.Name
-	var err error
-	if s.utf8 {
-		n, err = s.parseUTF8Name(ext) // utf8accept.go
-	} else {
-		n, err = ns.ParseExternal(ext, s.viewer())
-	}
+	n, err := s.parseName(ext) // utf8accept.go
 	if errors.Is(err, mboxname.ErrSpecialUse) {
 		if name := s.srv.findSpecialUse(ext, s.userid); name != "" {
 			return name, nil

@@ -101,11 +101,74 @@ func utf7Name(ext string) (string, error) {
 	return enc, nil
 }
 
-// parseUTF8Name is ParseExternalUTF8 after netUnicodeName.
-func (s *Session) parseUTF8Name(ext string) (mboxname.Name, error) {
-	name, err := netUnicodeName(ext)
+// clientName is a mailbox name as the client sent it, in the modified
+// UTF-7 that names are parsed and stored in: a UTF-8 session's name is
+// checked (netUnicodeName) and encoded, a rev1 session's name with raw
+// UTF-8 is read as below (mixedName), any other name is already that.
+func (s *Session) clientName(ext string) (string, error) {
+	switch {
+	case s.utf8:
+		return utf7Name(ext)
+	case hasHighBit(ext) && utf8.ValidString(ext):
+		return mixedName(ext)
+	}
+	return ext, nil
+}
+
+// parseName is ParseExternal of the client's name (clientName).
+func (s *Session) parseName(ext string) (mboxname.Name, error) {
+	name, err := s.clientName(ext)
 	if err != nil {
 		return mboxname.Name{}, err
 	}
-	return s.srv.ns.ParseExternalUTF8(name, s.viewer())
+	return s.srv.ns.ParseExternal(name, s.viewer())
+}
+
+// A client that has not enabled IMAP4rev2 or UTF8=ACCEPT may still send
+// raw UTF-8 in a mailbox name: go-imap v2's imapclient does so as soon
+// as the server advertises IMAP4rev2, keeping "&" escaped as modified
+// UTF-7's "&-" and reading the answers as modified UTF-7. Modified UTF-7
+// is 7-bit, so a name with 8-bit bytes that form valid UTF-8 has only
+// one meaning: its non-ASCII characters are taken as UTF-8 and the rest
+// as modified UTF-7. Cyrus 3.6.1 refuses such names, so no answer it
+// gives to a valid name changes.
+
+// hasHighBit reports whether s has a byte outside 7-bit ASCII.
+func hasHighBit(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return true
+		}
+	}
+	return false
+}
+
+// mixedName reads a rev1 session's name that holds raw UTF-8 (see
+// above): Net-Unicode and NFC as a UTF-8 client's, then each run of
+// non-ASCII characters encoded in modified UTF-7 beside the ASCII the
+// client sent, which stays as it is.
+func mixedName(ext string) (string, error) {
+	name, err := netUnicodeName(ext)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for i := 0; i < len(name); {
+		if name[i] < 0x80 {
+			b.WriteByte(name[i])
+			i++
+			continue
+		}
+		j := i
+		for j < len(name) && name[j] >= 0x80 {
+			j++
+		}
+		enc, err := mboxname.EncodeUTF7(name[i:j])
+		if err != nil {
+			return "", fmt.Errorf("%q: %v: %w", ext, err, mboxname.ErrBadName)
+		}
+		b.WriteString(enc)
+		i = j
+	}
+	return b.String(), nil
 }

@@ -305,3 +305,58 @@ func TestRev2GoIMAP(t *testing.T) {
 		t.Errorf("LOGOUT: %v", err)
 	}
 }
+
+// TestGoIMAPMixedNames: go-imap v2's imapclient, told IMAP4rev2 is
+// offered, sends raw UTF-8 mailbox names ("&" escaped as "&-") without
+// enabling anything. The rev1 session reads them as the UTF-8 they are
+// and answers in modified UTF-7, which the client decodes back.
+func TestGoIMAPMixedNames(t *testing.T) {
+	s := startRev2Server(t)
+	c := dialGo(t, s.Addr("imap"), "alice", alicePass, newEvents())
+	const name = "INBOX.Grüße & Co"
+	if err := c.Create(name, nil).Wait(); err != nil {
+		t.Fatalf("CREATE: %v", err)
+	}
+	list, err := c.List("", "INBOX*", nil).Collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, l := range list {
+		names = append(names, l.Mailbox)
+	}
+	if !slices.Contains(names, name) {
+		t.Errorf("LIST: %q", names)
+	}
+	msg := "From: a@example.org\r\nSubject: hallo\r\n\r\nhallo\r\n"
+	ac := c.Append(name, int64(len(msg)), nil)
+	if _, err := ac.Write([]byte(msg)); err != nil {
+		t.Fatal(err)
+	}
+	if err := ac.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ac.Wait(); err != nil {
+		t.Fatalf("APPEND: %v", err)
+	}
+	st, err := c.Status(name, &imap.StatusOptions{NumMessages: true}).Wait()
+	if err != nil || st.NumMessages == nil || *st.NumMessages != 1 {
+		t.Fatalf("STATUS: %+v %v", st, err)
+	}
+	if sel, err := c.Select(name, nil).Wait(); err != nil || sel.NumMessages != 1 {
+		t.Fatalf("SELECT: %+v %v", sel, err)
+	}
+	// the same mailbox through its modified UTF-7 name on a raw line
+	rc := s.dialRaw(t, "alice", alicePass)
+	defer rc.logout()
+	rc.ok(t, `STATUS "INBOX.Gr&APwA3w-e &- Co" (MESSAGES)`)
+	if err := c.Rename(name, "INBOX.Übrig", nil).Wait(); err != nil {
+		t.Fatalf("RENAME: %v", err)
+	}
+	if err := c.Delete("INBOX.Übrig").Wait(); err != nil {
+		t.Fatalf("DELETE: %v", err)
+	}
+	if err := c.Logout().Wait(); err != nil {
+		t.Errorf("LOGOUT: %v", err)
+	}
+}
