@@ -142,10 +142,13 @@ func (s *Session) rev2SearchReturn(r *imapwire.SearchReturn) *imapwire.SearchRet
 }
 
 // searchCharset is the charset SEARCH strings are read in: the client's
-// CHARSET, else US-ASCII for rev1 (Cyrus 3.6.1) and UTF-8 once IMAP4rev2
-// or UTF8=ACCEPT is enabled (RFC 9051 6.4.4, RFC 6855 3).
+// CHARSET, else UTF-8 (RFC 9051 6.4.4, RFC 6855 3). Cyrus 3.6.1 reads a
+// rev1 session's strings as US-ASCII, which UTF-8 extends: a 7-bit
+// string matches the same, and an 8-bit one that Cyrus matches nowhere
+// is read as the UTF-8 a client means by it (go-imap v2's imapclient
+// sends non-ASCII criteria without CHARSET once IMAP4rev2 is offered).
 func (s *Session) searchCharset(given string) string {
-	if given == "" && (s.rev2 || s.utf8Accept) {
+	if given == "" {
 		return "UTF-8"
 	}
 	return given

@@ -328,7 +328,7 @@ func TestGoIMAPMixedNames(t *testing.T) {
 	if !slices.Contains(names, name) {
 		t.Errorf("LIST: %q", names)
 	}
-	msg := "From: a@example.org\r\nSubject: hallo\r\n\r\nhallo\r\n"
+	msg := "From: a@example.org\r\nSubject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?=\r\n\r\nhallo\r\n"
 	ac := c.Append(name, int64(len(msg)), nil)
 	if _, err := ac.Write([]byte(msg)); err != nil {
 		t.Fatal(err)
@@ -345,6 +345,14 @@ func TestGoIMAPMixedNames(t *testing.T) {
 	}
 	if sel, err := c.Select(name, nil).Wait(); err != nil || sel.NumMessages != 1 {
 		t.Fatalf("SELECT: %+v %v", sel, err)
+	}
+	// a non-ASCII SEARCH goes without CHARSET too
+	sd, err := c.UIDSearch(&imap.SearchCriteria{Header: []imap.SearchCriteriaHeaderField{{Key: "Subject", Value: "grüße"}}}, nil).Wait()
+	if err != nil {
+		t.Fatalf("UID SEARCH: %v", err)
+	}
+	if got := sd.AllUIDs(); !slices.Equal(got, []imap.UID{1}) {
+		t.Errorf("UID SEARCH SUBJECT grüße: %v", got)
 	}
 	// the same mailbox through its modified UTF-7 name on a raw line
 	rc := s.dialRaw(t, "alice", alicePass)
