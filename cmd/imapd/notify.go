@@ -417,7 +417,14 @@ func (s *Session) notifySelected() {
 	fx := &fetchCtx{s: s, f: ns.selFetch}
 	fx.prepare()
 	top := ns.selUID
-	for seq := uint32(1); seq <= sel.oldExists && seq <= sel.view.Len(); seq++ {
+	// the new messages are at the end (UIDs ascend): find the first
+	// one from there, so that a check costs nothing per old message
+	last := min(sel.oldExists, sel.view.Len())
+	first := last + 1
+	for first > 1 && sel.view.Msg(first-1).UID > ns.selUID {
+		first--
+	}
+	for seq := first; seq <= last; seq++ {
 		m := sel.view.Msg(seq)
 		if m.UID <= ns.selUID || m.Expunged() {
 			continue
