@@ -205,7 +205,13 @@ func (s *Session) cmdGetMetadata(tag string, a *imapwire.GetMetadata) {
 			mb.Close()
 		}
 		if len(out) > 0 {
-			s.wr().Metadata(name, out)
+			shown := name // "" for the server
+			if e != nil {
+				// the mailbox's own external name ("inbox" shows as
+				// INBOX), as Cyrus's getmetadata_response
+				shown = s.extOrSame(e.Name, name)
+			}
+			s.wr().Metadata(shown, out)
 		}
 	}
 	s.tellChanges(false)
