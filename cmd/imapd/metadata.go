@@ -572,7 +572,10 @@ func (s *Session) setOneMetadata(e *mboxlist.Entry, m imapwire.MetadataEntry) er
 		return os.WriteFile(path, append(append([]byte{}, val...), '\n'), 0o644)
 	}
 	if d.special && val != nil && len(val) > 0 {
-		norm, err := s.srv.validateSpecialUse(e.Name, s.srv.ns.UserOf(e.Name), string(val))
+		// the uses already taken are looked up for the session's user,
+		// not the mailbox owner (Cyrus annotation_set_specialuse passes
+		// state->userid)
+		norm, err := s.srv.validateSpecialUse(e.Name, s.userid, string(val))
 		if err != nil {
 			return err
 		}

@@ -112,6 +112,13 @@ func (s *Session) writeSortESearch(tag string, uid bool, ret *imapwire.SearchRet
 		if all {
 			d.All = orderedSet(nums, uid) // partial.go
 		}
+		if ret.Relevancy {
+			// Cyrus index_sort: RELEVANCY (RFC 6203) 100 for every message
+			d.Relevancy = make([]uint8, len(nums))
+			for i := range d.Relevancy {
+				d.Relevancy[i] = 100
+			}
+		}
 		d.ModSeq = modseq
 	}
 	if ret.Partial != nil {
