@@ -701,6 +701,13 @@ type SaslStore struct{}
 // AddUser runs saslpasswd2 -p -c -f <sasldb> -u localhost user.
 func (SaslStore) AddUser(in *Instance, user, password string) error {
 	p := filepath.Join(in.Bin, "saslpasswd2")
+	if in.Bin == buildDir {
+		// the programs are built when first needed; cyrus.conf does not
+		// name this one
+		if err := ensure("saslpasswd2"); err != nil {
+			return err
+		}
+	}
 	if _, err := os.Stat(p); err != nil {
 		return errors.New("saslpasswd2 is not built")
 	}
