@@ -125,3 +125,73 @@ func TestDeleteRemovesArchivedFiles(t *testing.T) {
 		t.Errorf("archive of the new partition holds %d files, want 2 messages and a cache", n)
 	}
 }
+
+// TestVerifyStaleCopyArchived: ctl_mboxlist -v's repair of a stale copy
+// (a directory on another partition whose cyrus.header names a mailbox
+// that lives elsewhere) removes that copy's archived files too.
+func TestVerifyStaleCopyArchived(t *testing.T) {
+	var arch string
+	l, _ := testList(t, func(s *Settings) {
+		base := filepath.Dir(s.Layout.ConfigDir)
+		arch = filepath.Join(base, "archive")
+		s.Partitions["other"] = filepath.Join(base, "other")
+		s.Mailbox.ArchiveRoots = map[string]mailbox.ArchiveRoot{
+			"default": {Data: s.Partitions["default"], Archive: filepath.Join(arch, "default")},
+			"other":   {Data: s.Partitions["other"], Archive: filepath.Join(arch, "other")},
+		}
+	})
+	carol := archivedBox(t, l, "user.carol")
+	// the copy: the same directories under partition other
+	copyTree := func(from, to string) {
+		for _, f := range filesUnder(from) {
+			rel, _ := filepath.Rel(from, f)
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dst := filepath.Join(to, rel)
+			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(dst, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	rel, err := filepath.Rel(l.Settings().Partitions["default"], carol.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	staleDir := filepath.Join(l.Settings().Partitions["other"], rel)
+	staleArch := filepath.Join(arch, "other", rel)
+	copyTree(carol.Dir, staleDir)
+	copyTree(carol.ArchiveDir, staleArch)
+	if len(filesUnder(staleArch)) == 0 {
+		t.Fatal("fixture: no archived files copied")
+	}
+	probs, err := l.Verify(VerifyOptions{Repair: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, p := range probs {
+		if strings.Contains(p.What, "stale copy") {
+			found = true
+			if !p.Fixed {
+				t.Errorf("not fixed: %+v", p)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no stale copy reported: %+v", probs)
+	}
+	if left := filesUnder(staleArch); len(left) > 0 {
+		t.Errorf("stale copy's archived files left: %v", left)
+	}
+	if left := filesUnder(staleDir); len(left) > 0 {
+		t.Errorf("stale copy's files left: %v", left)
+	}
+	if _, err := os.Stat(carol.ArchivePath(1)); err != nil {
+		t.Errorf("the live mailbox lost an archived file: %v", err)
+	}
+}

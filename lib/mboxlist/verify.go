@@ -197,8 +197,9 @@ func (l *List) Verify(o VerifyOptions) ([]Problem, error) {
 					p.What = fmt.Sprintf("'%s' has a stale copy in '%s' (mailbox is now '%s'): removing", name, d, act.Name)
 					if o.Repair {
 						legacy := !strings.Contains(d, string(filepath.Separator)+"uuid"+string(filepath.Separator))
-						loc := mailbox.Location{Name: name, UniqueID: mh.UniqueID, Dir: d, MetaDir: d, Legacy: legacy}
-						p.Fixed = mailbox.DeleteFiles(loc) == nil
+						loc := mailbox.Location{Name: name, UniqueID: mh.UniqueID, Partition: part, Dir: d, MetaDir: d, Legacy: legacy}
+						// its archived messages' files go too
+						p.Fixed = mailbox.DeleteFiles(mailbox.WithArchive(loc, l.mailboxOptions())) == nil
 					}
 				}
 			}
