@@ -20,7 +20,15 @@ type cacheReader struct {
 	gen  uint32
 	path string
 	buf  []byte
+	// The read-ahead window: bytes [winOff, winOff+len(buf)) of the file
+	// as last read. Entries are appended in UID order, so a FETCH or
+	// SEARCH over many messages finds the next entries already read:
+	// one pread per cacheWindow bytes instead of one per message.
+	winOff int64
 }
+
+// cacheWindow is how much is read at once. A cache entry is about 1-3 KB.
+const cacheWindow = 64 << 10
 
 func (c *cacheReader) close() {
 	if c.f != nil {
@@ -78,57 +86,68 @@ func openCacheGen(path string, gen uint32, flag int, rollForward bool) (*os.File
 	}
 }
 
-// entry reads and checks the cache entry at off.
+// entry reads and checks the cache entry at off. An entry served from
+// the read-ahead window that fails its checks is read again from the
+// file: the window may hold bytes past the last commit that an aborted
+// transaction wrote and a later one overwrote.
 func (c *cacheReader) entry(off uint64, crc uint32) (index.CacheEntry, error) {
 	if off < index.CacheFileHeaderSize {
 		return index.CacheEntry{}, corruptf(c.path, int64(off), "cache offset %d inside the file header", off)
 	}
-	have := 0
-	ensure := func(n int) error {
-		if n <= have {
-			return nil
-		}
+	e, err := c.readEntry(int64(off), crc)
+	if err != nil && len(c.buf) > 0 {
+		c.buf = c.buf[:0]
+		e, err = c.readEntry(int64(off), crc)
+	}
+	return e, err
+}
+
+// readEntry reads the entry at off through the window.
+func (c *cacheReader) readEntry(off int64, crc uint32) (index.CacheEntry, error) {
+	// ensure makes bytes [off, off+n) available in the window and
+	// returns them.
+	ensure := func(n int) ([]byte, error) {
 		if n > maxCacheEntry {
-			return corruptf(c.path, int64(off), "cache entry claims %d bytes", n)
+			return nil, corruptf(c.path, off, "cache entry claims %d bytes", n)
 		}
-		want := n
-		if want < 1024 { // most entries fit: one read
-			want = 1024
+		if off >= c.winOff && off+int64(n) <= c.winOff+int64(len(c.buf)) {
+			start := off - c.winOff
+			return c.buf[start : start+int64(n)], nil
 		}
+		want := max(n, cacheWindow)
 		if cap(c.buf) < want {
-			nb := make([]byte, want)
-			copy(nb, c.buf[:have])
-			c.buf = nb
+			c.buf = make([]byte, want)
 		}
 		c.buf = c.buf[:want]
-		got, err := c.f.ReadAt(c.buf[have:want], int64(off)+int64(have))
-		have += got
-		c.buf = c.buf[:have]
-		if have < n {
+		got, err := c.f.ReadAt(c.buf, off)
+		c.buf, c.winOff = c.buf[:got], off
+		if got < n {
 			if err == nil || errors.Is(err, io.EOF) {
-				return corruptf(c.path, int64(off)+int64(have), "cache entry runs past the end of the file")
+				return nil, corruptf(c.path, off+int64(got), "cache entry runs past the end of the file")
 			}
-			return fmt.Errorf("read %s: %w", c.path, err)
+			return nil, fmt.Errorf("read %s: %w", c.path, err)
 		}
-		return nil
+		return c.buf[:n], nil
 	}
 	o := 0
 	for i := 0; i < index.NumCacheItems; i++ {
-		if err := ensure(o + 4); err != nil {
+		b, err := ensure(o + 4)
+		if err != nil {
 			return index.CacheEntry{}, err
 		}
-		l := int(binary.BigEndian.Uint32(c.buf[o:]))
+		l := int(binary.BigEndian.Uint32(b[o:]))
 		if l > maxCacheEntry {
-			return index.CacheEntry{}, corruptf(c.path, int64(off)+int64(o), "cache item %s claims %d bytes", index.CacheItemNames[i], l)
+			return index.CacheEntry{}, corruptf(c.path, off+int64(o), "cache item %s claims %d bytes", index.CacheItemNames[i], l)
 		}
 		o += 4 + (l+3)&^3
 	}
-	if err := ensure(o); err != nil {
+	b, err := ensure(o)
+	if err != nil {
 		return index.CacheEntry{}, err
 	}
-	// copy out: c.buf is reused by the next read
+	// copy out: the window is reused by the next read
 	cp := make([]byte, o)
-	copy(cp, c.buf[:o])
-	e, err := index.ParseCacheEntry(cp, int64(off), crc)
+	copy(cp, b)
+	e, err := index.ParseCacheEntry(cp, off, crc)
 	return e, inFile(c.path, err)
 }
