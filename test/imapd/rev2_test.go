@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
 
 	"gyrus/test/harness"
 )
@@ -250,29 +251,12 @@ func TestRev2GoIMAP(t *testing.T) {
 	if err := c.Create(name, nil).Wait(); err != nil {
 		t.Fatalf("CREATE: %v", err)
 	}
-	list, err := c.List("", "INBOX*", nil).Collect()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, l := range list {
-		names = append(names, l.Mailbox)
-	}
-	if !slices.Contains(names, name) {
+	if names := listNames(t, c, "INBOX*"); !slices.Contains(names, name) {
 		t.Errorf("LIST: %q", names)
 	}
 	for i, subj := range []string{"eins", "zwei", "drei"} {
 		msg := fmt.Sprintf("From: a@example.org\r\nSubject: %s\r\n\r\nNummer %d\r\n", subj, i+1)
-		ac := c.Append(name, int64(len(msg)), &imap.AppendOptions{Flags: []imap.Flag{imap.FlagDeleted}[:i%2]})
-		if _, err := ac.Write([]byte(msg)); err != nil {
-			t.Fatal(err)
-		}
-		if err := ac.Close(); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := ac.Wait(); err != nil {
-			t.Fatalf("APPEND: %v", err)
-		}
+		appendGo(t, c, name, msg, &imap.AppendOptions{Flags: []imap.Flag{imap.FlagDeleted}[:i%2]})
 	}
 	st, err := c.Status(name, &imap.StatusOptions{NumMessages: true, NumDeleted: true, Size: true}).Wait()
 	if err != nil {
@@ -317,28 +301,11 @@ func TestGoIMAPMixedNames(t *testing.T) {
 	if err := c.Create(name, nil).Wait(); err != nil {
 		t.Fatalf("CREATE: %v", err)
 	}
-	list, err := c.List("", "INBOX*", nil).Collect()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, l := range list {
-		names = append(names, l.Mailbox)
-	}
-	if !slices.Contains(names, name) {
+	if names := listNames(t, c, "INBOX*"); !slices.Contains(names, name) {
 		t.Errorf("LIST: %q", names)
 	}
 	msg := "From: a@example.org\r\nSubject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?=\r\n\r\nhallo\r\n"
-	ac := c.Append(name, int64(len(msg)), nil)
-	if _, err := ac.Write([]byte(msg)); err != nil {
-		t.Fatal(err)
-	}
-	if err := ac.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ac.Wait(); err != nil {
-		t.Fatalf("APPEND: %v", err)
-	}
+	appendGo(t, c, name, msg, nil)
 	st, err := c.Status(name, &imap.StatusOptions{NumMessages: true}).Wait()
 	if err != nil || st.NumMessages == nil || *st.NumMessages != 1 {
 		t.Fatalf("STATUS: %+v %v", st, err)
@@ -366,5 +333,34 @@ func TestGoIMAPMixedNames(t *testing.T) {
 	}
 	if err := c.Logout().Wait(); err != nil {
 		t.Errorf("LOGOUT: %v", err)
+	}
+}
+
+// listNames is LIST "" pattern through imapclient: the mailbox names.
+func listNames(t *testing.T, c *imapclient.Client, pattern string) []string {
+	t.Helper()
+	list, err := c.List("", pattern, nil).Collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, l := range list {
+		names = append(names, l.Mailbox)
+	}
+	return names
+}
+
+// appendGo APPENDs msg to mailbox through imapclient.
+func appendGo(t *testing.T, c *imapclient.Client, mailbox, msg string, opts *imap.AppendOptions) {
+	t.Helper()
+	ac := c.Append(mailbox, int64(len(msg)), opts)
+	if _, err := ac.Write([]byte(msg)); err != nil {
+		t.Fatal(err)
+	}
+	if err := ac.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ac.Wait(); err != nil {
+		t.Fatalf("APPEND: %v", err)
 	}
 }
