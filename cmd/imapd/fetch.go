@@ -190,6 +190,7 @@ type fetchCtx struct {
 	needFile    bool
 	needCache   bool
 	needSection bool
+	viewOnly    bool // every item asked is in mailbox.Msg (prepare)
 	previewAnno string
 }
 
@@ -242,6 +243,13 @@ func (fx *fetchCtx) prepare() {
 			fx.previewAnno = a[len("/shared"):]
 		}
 	}
+	// Only what the session's view holds for each message: no index
+	// record is read (FETCH 1:* (FLAGS UID RFC822.SIZE), the most common
+	// resynchronisation of a client).
+	fx.viewOnly = it == 0 && !fx.needFile && !fx.needCache && !o.InternalDate &&
+		!o.Envelope && o.BodyStructure == nil && len(o.BodySection) == 0 &&
+		len(o.BinarySection) == 0 && len(o.BinarySectionSize) == 0 &&
+		fx.f.HeaderLines == nil && fx.f.HeaderLinesNot == nil && fx.f.Annotation == nil
 }
 
 // reply writes the FETCH response of one message (Cyrus
@@ -255,8 +263,15 @@ func (fx *fetchCtx) reply(seq uint32) error {
 	if o.ChangedSince != 0 && m.ModSeq <= o.ChangedSince {
 		return nil
 	}
-	rec, err := sel.view.Record(seq)
-	if err != nil {
+	var rec index.Record
+	var err error
+	if fx.viewOnly {
+		// FLAGS, UID, RFC822.SIZE, MODSEQ: the view has them all
+		if m.RecNo == 0 {
+			return nil // expunged (as Record's ErrExpunged)
+		}
+		rec = index.Record{UID: m.UID, ModSeq: m.ModSeq, Size: m.Size}
+	} else if rec, err = sel.view.Record(seq); err != nil {
 		if errors.Is(err, mailbox.ErrExpunged) {
 			return nil
 		}

@@ -19,6 +19,7 @@ type Msg struct {
 	Flags     uint32 // system flags | internal flags
 	UserFlags [4]uint32
 	ModSeq    uint64
+	Size      uint32 // RFC822.SIZE (fills the struct's padding)
 }
 
 // Expunged reports whether the message is expunged in the index (a view
@@ -217,7 +218,7 @@ func (v *View) loadNew(h *index.Header, from uint32, ch *Changes) error {
 }
 
 func msgOf(r *index.Record, recno uint32) Msg {
-	return Msg{UID: r.UID, RecNo: recno, Flags: r.SystemFlags | r.InternalFlags, UserFlags: r.UserFlags, ModSeq: r.ModSeq}
+	return Msg{UID: r.UID, RecNo: recno, Flags: r.SystemFlags | r.InternalFlags, UserFlags: r.UserFlags, ModSeq: r.ModSeq, Size: r.Size}
 }
 
 // parse decodes a record, retrying once if its CRC looks wrong: without
