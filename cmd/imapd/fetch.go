@@ -289,7 +289,8 @@ func (fx *fetchCtx) reply(seq uint32) error {
 	}
 	var cache index.CacheEntry
 	if fx.needCache {
-		cache, err = sel.view.CacheOf(&rec)
+		// written out before the next message's: no copy
+		cache, err = sel.view.CacheOfShared(&rec)
 		if err != nil {
 			log.Printf(log.LevelErr, "IOERROR: %s uid %d: cache: %v", sel.name, rec.UID, err)
 			s.msgGone(seq)

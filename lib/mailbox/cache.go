@@ -91,19 +91,25 @@ func openCacheGen(path string, gen uint32, flag int, rollForward bool) (*os.File
 // file: the window may hold bytes past the last commit that an aborted
 // transaction wrote and a later one overwrote.
 func (c *cacheReader) entry(off uint64, crc uint32) (index.CacheEntry, error) {
+	return c.entryOf(off, crc, true)
+}
+
+// entryOf is entry, or without copyOut an entry whose bytes are the
+// window's, valid until the next read through c.
+func (c *cacheReader) entryOf(off uint64, crc uint32, copyOut bool) (index.CacheEntry, error) {
 	if off < index.CacheFileHeaderSize {
 		return index.CacheEntry{}, corruptf(c.path, int64(off), "cache offset %d inside the file header", off)
 	}
-	e, err := c.readEntry(int64(off), crc)
+	e, err := c.readEntry(int64(off), crc, copyOut)
 	if err != nil && len(c.buf) > 0 {
 		c.buf = c.buf[:0]
-		e, err = c.readEntry(int64(off), crc)
+		e, err = c.readEntry(int64(off), crc, copyOut)
 	}
 	return e, err
 }
 
 // readEntry reads the entry at off through the window.
-func (c *cacheReader) readEntry(off int64, crc uint32) (index.CacheEntry, error) {
+func (c *cacheReader) readEntry(off int64, crc uint32, copyOut bool) (index.CacheEntry, error) {
 	// ensure makes bytes [off, off+n) available in the window and
 	// returns them.
 	ensure := func(n int) ([]byte, error) {
@@ -145,9 +151,10 @@ func (c *cacheReader) readEntry(off int64, crc uint32) (index.CacheEntry, error)
 	if err != nil {
 		return index.CacheEntry{}, err
 	}
-	// copy out: the window is reused by the next read
-	cp := make([]byte, o)
-	copy(cp, b)
-	e, err := index.ParseCacheEntry(cp, off, crc)
+	if copyOut {
+		// the window is reused by the next read
+		b = append([]byte(nil), b...)
+	}
+	e, err := index.ParseCacheEntry(b, off, crc)
 	return e, inFile(c.path, err)
 }

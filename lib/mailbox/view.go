@@ -364,13 +364,20 @@ func (v *View) Cache(seq uint32) (index.CacheEntry, error) {
 	if err != nil {
 		return index.CacheEntry{}, err
 	}
-	return v.cacheEntry(&r)
+	return v.cacheEntry(&r, true)
 }
 
 // CacheOf reads the cache entry of a record read from this view.
-func (v *View) CacheOf(r *index.Record) (index.CacheEntry, error) { return v.cacheEntry(r) }
+func (v *View) CacheOf(r *index.Record) (index.CacheEntry, error) { return v.cacheEntry(r, true) }
 
-func (v *View) cacheEntry(r *index.Record) (index.CacheEntry, error) {
+// CacheOfShared is CacheOf without copying the entry: its bytes are
+// valid until the view reads the next cache entry. For answers written
+// out at once (FETCH ENVELOPE, BODYSTRUCTURE of a whole mailbox).
+func (v *View) CacheOfShared(r *index.Record) (index.CacheEntry, error) {
+	return v.cacheEntry(r, false)
+}
+
+func (v *View) cacheEntry(r *index.Record, copyOut bool) (index.CacheEntry, error) {
 	m := v.m
 	c := m.cache
 	if r.InternalFlags&index.InternalArchived != 0 && v.mb.loc.separateArchive() {
@@ -394,7 +401,7 @@ func (v *View) cacheEntry(r *index.Record) (index.CacheEntry, error) {
 			return index.CacheEntry{}, err
 		}
 	}
-	e, err := c.entry(r.CacheOffset, r.CacheCRC)
+	e, err := c.entryOf(r.CacheOffset, r.CacheCRC, copyOut)
 	if err != nil {
 		var ce *index.CorruptError
 		if errors.As(err, &ce) {
