@@ -2,7 +2,6 @@ package main
 
 import (
 	"gyrus/lib/log"
-	"gyrus/lib/mailbox"
 	"gyrus/lib/mailbox/index"
 	"gyrus/lib/mboxlist"
 )
@@ -67,20 +66,11 @@ func shouldArchive(p archivePolicy, inDeleted bool, r *index.Record, mark int64)
 }
 
 func (e *expirer) archiveMailbox(m *mboxlist.Entry, p archivePolicy, mark int64) {
-	loc, err := e.env.List.Settings().Locate(m)
-	if err != nil {
-		return
-	}
-	mb, err := mailbox.Open(loc, e.env.Mailbox, mailbox.ReadWrite)
-	if err != nil {
+	mb, tx, ok := e.openTx(m, false)
+	if !ok {
 		return
 	}
 	defer mb.Close()
-	tx, err := mb.Begin()
-	if err != nil {
-		log.Warn("unable to lock mailbox", "mailbox", m.Name, "error", err.Error())
-		return
-	}
 	inDeleted := e.ns.ParseInternal(m.Name).Deleted != 0
 	res, aerr := tx.Archive(func(r *index.Record) bool { return shouldArchive(p, inDeleted, r, mark) })
 	if aerr != nil {

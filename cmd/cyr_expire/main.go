@@ -245,22 +245,36 @@ func (e *expirer) doExpunge() {
 	}
 }
 
-func (e *expirer) expireMailbox(m *mboxlist.Entry, expungeMark int64) {
+// openTx opens m and begins a transaction on it; ok is false (the
+// reason logged, the mailbox closed) when it cannot. An open failure is
+// logged only with logOpen (archiving skips such a mailbox silently).
+func (e *expirer) openTx(m *mboxlist.Entry, logOpen bool) (mb *mailbox.Mailbox, tx *mailbox.Tx, ok bool) {
 	loc, err := e.env.List.Settings().Locate(m)
 	if err != nil {
-		return
+		return nil, nil, false
 	}
-	mb, err := mailbox.Open(loc, e.env.Mailbox, mailbox.ReadWrite)
+	mb, err = mailbox.Open(loc, e.env.Mailbox, mailbox.ReadWrite)
 	if err != nil {
-		log.Warn("unable to open mailbox", "mailbox", m.Name, "error", err.Error())
+		if logOpen {
+			log.Warn("unable to open mailbox", "mailbox", m.Name, "error", err.Error())
+		}
+		return nil, nil, false
+	}
+	tx, err = mb.Begin()
+	if err != nil {
+		log.Warn("unable to lock mailbox", "mailbox", m.Name, "error", err.Error())
+		mb.Close()
+		return nil, nil, false
+	}
+	return mb, tx, true
+}
+
+func (e *expirer) expireMailbox(m *mboxlist.Entry, expungeMark int64) {
+	mb, tx, ok := e.openTx(m, true)
+	if !ok {
 		return
 	}
 	defer mb.Close()
-	tx, err := mb.Begin()
-	if err != nil {
-		log.Warn("unable to lock mailbox", "mailbox", m.Name, "error", err.Error())
-		return
-	}
 	var used [4]uint32
 	didExpunge := false
 	if secs, ok := e.annotation(m, index.AnnotNS+"expire"); ok {
