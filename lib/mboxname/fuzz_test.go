@@ -50,6 +50,12 @@ func FuzzNames(f *testing.F) {
 					continue // written as its low 32 bits ("%X" of an unsigned), in Cyrus too
 				}
 				in := ns.Internal(n)
+				if ns.ParseInternal(in).Deleted > 0xffffffff {
+					// a folder typed as "DELETED.x.<9+ hex digits>" reads back as
+					// a deleted mailbox whose time has more than 32 bits: the
+					// same truncation, in Cyrus too
+					continue
+				}
 				in2 := ns.Internal(ns.ParseInternal(in))
 				if ns.PolicyCheck(in) != nil {
 					continue
@@ -68,6 +74,17 @@ func FuzzNames(f *testing.F) {
 				}
 				out, ok := ns.ToExternal(in2, v)
 				if !ok {
+					continue
+				}
+				first, _, _ := strings.Cut(out, string(ns.Sep()))
+				if i := strings.LastIndexByte(first, '@'); i >= 0 {
+					first = first[:i]
+				}
+				if v.IsAdmin && first == ns.DeletedPrefix {
+					// an admin's name under the deleted prefix is read as a
+					// deleted mailbox (its last part the hex time), so a
+					// folder named like it does not read back, in Cyrus too
+					// (mbname_from_extname)
 					continue
 				}
 				back, err := ns.ToInternal(out, v)
