@@ -56,3 +56,17 @@ func mustCreate(t testing.TB, l *List, name string) *Entry {
 	}
 	return e
 }
+
+// quotaList is testList whose List keeps quotas in a quotas.db.
+func quotaList(t testing.TB) (*List, *quota.DB) {
+	l, dir := testList(t)
+	q := withQuota(t, dir)
+	l.Close()
+	s := *l.Settings()
+	s.Quota = q
+	l, err := Open(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l, q
+}

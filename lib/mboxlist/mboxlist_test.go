@@ -411,15 +411,7 @@ func TestUpgradePre36(t *testing.T) {
 // user.carol, answers QUOTAROOT user.carol user.carol with the same limit,
 // and GETQUOTA user.alice with "Quota root does not exist".
 func TestRenameUserMovesQuotaRoot(t *testing.T) {
-	l, dir := testList(t)
-	q := withQuota(t, dir)
-	l.Close()
-	s := *l.Settings()
-	s.Quota = q
-	l, err := Open(s)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, q := quotaList(t)
 	defer l.Close()
 	mustCreate(t, l, "user.alice")
 	mustCreate(t, l, "user.alice.Sent")
@@ -446,15 +438,7 @@ func TestRenameUserMovesQuotaRoot(t *testing.T) {
 // checks the folder count only (Cyrus passes "don't care" for the other
 // resources), while a root at its folder limit refuses one.
 func TestCreateChecksOnlyFolderQuota(t *testing.T) {
-	l, dir := testList(t)
-	q := withQuota(t, dir)
-	l.Close()
-	s := *l.Settings()
-	s.Quota = q
-	l, err := Open(s)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, q := quotaList(t)
 	defer l.Close()
 	mustCreate(t, l, "user.dora")
 	if err := l.SetQuota(q, "user.dora", map[quota.Resource]int64{quota.Storage: 1, quota.NumFolders: 3}, false); err != nil {
@@ -467,7 +451,7 @@ func TestCreateChecksOnlyFolderQuota(t *testing.T) {
 	}
 	mustCreate(t, l, "user.dora.a")
 	mustCreate(t, l, "user.dora.b")
-	_, err = l.Create(CreateRequest{Name: "user.dora.c", IsAdmin: true})
+	_, err := l.Create(CreateRequest{Name: "user.dora.c", IsAdmin: true})
 	if !errors.Is(err, quota.ErrOverQuota) {
 		t.Fatalf("fourth folder under a limit of 3: %v, want over quota", err)
 	}
