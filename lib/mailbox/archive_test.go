@@ -248,7 +248,7 @@ func archivePointWorker(spec string) int {
 func TestArchiveCrashPoints(t *testing.T) {
 	points := []string{"archive:after-place", "commit:after-records", "repack:after-index-rename", "repack:after-cache-rename"}
 	if os.Getenv("GYRUS_ARCHIVE_CRASH_ALL") != "" {
-		points = append(points, "archive:after-cache", "commit:after-dirsync", "commit:after-index-header", "repack:after-new-files")
+		points = append(points, "archive:after-cache", "commit:after-cache-write", "commit:after-index-header", "repack:after-new-files")
 	}
 	for _, point := range points {
 		t.Run(strings.ReplaceAll(point, ":", "_"), func(t *testing.T) {

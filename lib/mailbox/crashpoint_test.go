@@ -87,7 +87,7 @@ func TestCrashPoints(t *testing.T) {
 		name       string
 		consistent bool // Check must find nothing after a kill here
 	}{
-		{"commit:after-dirsync", true},
+		{"commit:after-cache-write", true},
 		{"commit:after-cache", true},
 		{"commit:after-annotations", false},
 		{"commit:after-header-file", false},

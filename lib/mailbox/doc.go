@@ -47,12 +47,12 @@
 //
 // # Durability
 //
-// Commit writes in this order: the new message files and their directory
-// entries made durable (an fsync per file and directory, or for four
-// files and more one syncfs(2) of the data file system: the fsyncs of a
-// batch are shared; a staged file is synced by the first transaction
-// that places it), new cache entries appended and cyrus.cache fsynced,
-// quota charged, annotations committed, cyrus.header rewritten through
+// Commit writes in this order: the new cache entries appended, then the
+// new message files, their directory entries and cyrus.cache made
+// durable by one sync of their file system (Flush: fileio.SyncFS, a
+// syncfs(2) and a flush, shared with every transaction of the process
+// that syncs at the same time; a staged file is synced by the first
+// transaction that places it), quota charged, annotations committed, cyrus.header rewritten through
 // cyrus.header.NEW + fsync + rename + directory fsync, changed and
 // appended records written, the index header written, cyrus.index
 // fsynced. Appended records only count

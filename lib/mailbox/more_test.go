@@ -305,3 +305,80 @@ func TestOptionsFromConfig(t *testing.T) {
 		t.Fatalf("defaults %+v", o)
 	}
 }
+
+// TestFlushThenCommit flushes the transactions of two mailboxes at once
+// (as lmtpd does while it marks deliver.db), appends once more to one of
+// them, and commits both: every message is there, Commit flushed what
+// came after the Flush, and Check finds nothing.
+// It runs with the shared file system sync and with an fsync per file.
+func TestFlushThenCommit(t *testing.T) {
+	for _, perFile := range []bool{false, true} {
+		t.Run(fmt.Sprintf("perFile=%v", perFile), func(t *testing.T) {
+			forceFileSyncs = perFile
+			defer func() { forceFileSyncs = false }()
+			testFlushThenCommit(t)
+		})
+	}
+}
+
+func testFlushThenCommit(t *testing.T) {
+	root := t.TempDir()
+	var mbs []*Mailbox
+	var txs []*Tx
+	for _, name := range []string{"inbox", "work"} {
+		loc := testLoc(t, root, name)
+		// two mailboxes of one owner in one go: the caller holds the
+		// owner's lock (lmtpd's batch does)
+		loc.UserLock = ""
+		mb, err := Create(loc, CreateOptions{}, testOpts())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer mb.Close()
+		tx, err := mb.Begin()
+		if err != nil {
+			t.Fatal(err)
+		}
+		mbs, txs = append(mbs, mb), append(txs, tx)
+	}
+	add := func(tx *Tx, i int) {
+		st, mi := stageMsg(t, tx.mb.loc.StageDir, testMessage(i))
+		defer st.Close()
+		if _, err := tx.Append(&NewMessage{Staged: st, Info: mi}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add(txs[0], 1)
+	add(txs[1], 2)
+	if err := Flush(txs...); err != nil {
+		t.Fatal(err)
+	}
+	for _, tx := range txs {
+		if len(tx.syncFiles) != 0 || len(tx.syncDirs) != 0 || tx.cacheWritten != len(tx.cacheBuf) {
+			t.Fatalf("after Flush: %d files, %d dirs, cache %d of %d left", len(tx.syncFiles), len(tx.syncDirs), tx.cacheWritten, len(tx.cacheBuf))
+		}
+	}
+	add(txs[0], 3)
+	for _, tx := range txs {
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := Flush(txs[0]); !errors.Is(err, ErrClosed) {
+		t.Errorf("Flush after Commit: %v", err)
+	}
+	for i, want := range [][]int{{1, 3}, {2}} {
+		mb := mbs[i]
+		if n := mb.Header().Exists; int(n) != len(want) {
+			t.Fatalf("%s: %d messages, want %d", mb.loc.Name, n, len(want))
+		}
+		for j, m := range want {
+			if got := readAll(t, mb, uint32(j+1)); !bytes.Equal(got, testMessage(m)) {
+				t.Errorf("%s uid %d: wrong content", mb.loc.Name, j+1)
+			}
+		}
+		if probs, err := mb.Check(CheckOptions{}); err != nil || len(probs) > 0 {
+			t.Errorf("%s: check: %v %v", mb.loc.Name, probs, err)
+		}
+	}
+}

@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"slices"
 	"sort"
-
-	"golang.org/x/sys/unix"
+	"sync"
+	"sync/atomic"
 
 	"gyrus/lib/fileio"
 	"gyrus/lib/lockfile"
@@ -32,10 +34,12 @@ type Tx struct {
 	appends []index.Record           // records past old.NumRecords
 
 	// cache entries to append at commit, in order, starting at cacheBase
-	cacheF     *os.File
-	cacheBase  int64
-	cacheBuf   []byte
-	cacheReady bool
+	cacheF    *os.File
+	cacheBase int64
+	cacheBuf  []byte
+	// cacheWritten is how much of cacheBuf is written (by Flush)
+	cacheWritten int
+	cacheReady   bool
 
 	newFiles  []string        // message files created (removed on abort)
 	syncDirs  map[string]bool // data directories to fsync at commit
@@ -462,17 +466,8 @@ func (tx *Tx) commit() error {
 	if tx.appended > 0 {
 		tx.h.LastAppendDate = mb.opts.nowUnix()
 	}
-	if err := tx.syncNewFiles(); err != nil {
+	if err := Flush(tx); err != nil {
 		return err
-	}
-	crashPoint("commit:after-dirsync")
-	if len(tx.cacheBuf) > 0 {
-		if _, err := tx.cacheF.WriteAt(tx.cacheBuf, tx.cacheBase); err != nil {
-			return fmt.Errorf("write %s: %w", mb.loc.cachePath(), err)
-		}
-		if err := tx.cacheF.Sync(); err != nil {
-			return fmt.Errorf("fsync %s: %w", mb.loc.cachePath(), err)
-		}
 	}
 	crashPoint("commit:after-cache")
 	// From here on, things are written that the old header does not
@@ -503,13 +498,10 @@ func (tx *Tx) commit() error {
 		if err := writeFileSync(mb.loc.headerPath(), data); err != nil {
 			return err
 		}
-		tx.syncDirs[mb.loc.MetaDir] = true
-		tx.h.HeaderFileCRC = index.FileCRC(data)
-	}
-	if tx.syncDirs[mb.loc.MetaDir] {
 		if err := fsyncDir(mb.loc.MetaDir); err != nil {
 			return err
 		}
+		tx.h.HeaderFileCRC = index.FileCRC(data)
 	}
 	crashPoint("commit:after-header-file")
 	// changed records in recno order, then the appended ones in one write
@@ -559,51 +551,123 @@ type fileToSync struct {
 	stagedPath string
 }
 
-// syncfsThreshold is how many unsynced files make one syncfs(2) of the
-// data file system cheaper than an fsync per file (measured: 50 new
-// small files, 20-150 ms of fsyncs, 2 ms of syncfs).
-const syncfsThreshold = 4
-
-// syncNewFiles makes the transaction's new message files and their
-// directory entries durable: an fsync per file and per directory, or for
-// a batch one syncfs(2) of the file system, which writes every dirty
-// inode and directory of it at once (the batched fsync of DESIGN.md §4).
-func (tx *Tx) syncNewFiles() error {
-	dirs := make([]string, 0, len(tx.syncDirs))
-	for dir := range tx.syncDirs {
-		if dir != tx.mb.loc.MetaDir || dir == tx.mb.loc.Dir {
+// Flush makes durable what the indexes of the transactions txs are
+// about to point at: their new message files, the directories that
+// gained entries (the data directories, and the metadata directory when
+// cyrus.cache was created) and their new cache entries. Nothing orders
+// these among themselves, only before each index header, so one sync of
+// their file systems covers them all (fileio.SyncFS: syncfs(2) and a
+// flush), shared with whatever else in the process syncs at the same
+// time: the group commit of concurrent deliveries and appends. When
+// much else is waiting to be written, an fsync of each instead (syncNew).
+//
+// Commit flushes what is left itself; a caller that flushes first (lmtpd,
+// for every mailbox of a batch at once, while it marks deliver.db)
+// leaves Commit only the index to write and fsync.
+func Flush(txs ...*Tx) error {
+	var dirs []string
+	for _, tx := range txs {
+		if tx.done {
+			return ErrClosed
+		}
+		if n := len(tx.cacheBuf); n > tx.cacheWritten {
+			if _, err := tx.cacheF.WriteAt(tx.cacheBuf[tx.cacheWritten:], tx.cacheBase+int64(tx.cacheWritten)); err != nil {
+				return fmt.Errorf("write %s: %w", tx.mb.loc.cachePath(), err)
+			}
+			tx.cacheWritten = n
+			dirs = append(dirs, tx.mb.loc.MetaDir)
+		}
+		for dir := range tx.syncDirs {
 			dirs = append(dirs, dir)
 		}
-	}
-	if len(tx.syncFiles) >= syncfsThreshold {
-		d, err := fileio.Open(tx.mb.loc.Dir, os.O_RDONLY, 0)
-		if err != nil {
-			return err
-		}
-		err = unix.Syncfs(int(d.Fd()))
-		d.Close()
-		if err != nil {
-			return fmt.Errorf("syncfs %s: %w", tx.mb.loc.Dir, err)
-		}
-	} else {
 		for _, f := range tx.syncFiles {
-			if err := fsyncFile(f.path); err != nil {
-				return err
-			}
-		}
-		for _, dir := range dirs {
-			if err := fsyncDir(dir); err != nil {
-				return err
-			}
+			dirs = append(dirs, filepath.Dir(f.path))
 		}
 	}
-	for _, f := range tx.syncFiles {
-		if f.staged != nil {
-			f.staged.markSynced(f.stagedPath)
-		}
+	if len(dirs) == 0 {
+		return nil
 	}
-	tx.syncFiles = nil
+	crashPoint("commit:after-cache-write")
+	if err := syncNew(txs, dirs); err != nil {
+		return err
+	}
+	for _, tx := range txs {
+		// a staged file is synced once, by the first mailbox it goes to
+		for _, f := range tx.syncFiles {
+			if f.staged != nil {
+				f.staged.markSynced(f.stagedPath)
+			}
+		}
+		tx.syncFiles = nil
+		clear(tx.syncDirs)
+	}
 	return nil
+}
+
+// syncNew makes the new files, the directories dirs and the written
+// cache entries of txs durable: one shared sync of their file systems
+// while that is cheap (fileio.SyncFSCheap), else an fsync of each, all
+// in flight at once so that the device merges their cache flushes.
+func syncNew(txs []*Tx, dirs []string) error {
+	if fileio.SyncFSCheap() && !forceFileSyncs {
+		return fileio.SyncFS(dirs...)
+	}
+	var syncs []func() error
+	for _, tx := range txs {
+		for _, f := range tx.syncFiles {
+			syncs = append(syncs, func() error { return fsyncFile(f.path) })
+		}
+		if tx.cacheWritten > 0 {
+			f, path := tx.cacheF, tx.mb.loc.cachePath()
+			syncs = append(syncs, func() error {
+				if err := f.Sync(); err != nil {
+					return fmt.Errorf("fsync %s: %w", path, err)
+				}
+				return nil
+			})
+		}
+	}
+	slices.Sort(dirs)
+	for _, dir := range slices.Compact(dirs) {
+		syncs = append(syncs, func() error { return fsyncDir(dir) })
+	}
+	return syncAll(syncs)
+}
+
+// forceFileSyncs has syncNew fsync file by file (tests).
+var forceFileSyncs bool
+
+// maxSyncsInFlight bounds the fsyncs syncAll has in flight, each holding
+// an OS thread while it waits for the disk.
+const maxSyncsInFlight = 8
+
+// syncAll runs the fsyncs fns, up to maxSyncsInFlight at once (the
+// first in the calling goroutine), and returns their errors.
+func syncAll(fns []func() error) error {
+	switch len(fns) {
+	case 0:
+		return nil
+	case 1:
+		return fns[0]()
+	}
+	errs := make([]error, len(fns))
+	var next atomic.Int64
+	worker := func() {
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= len(fns) {
+				return
+			}
+			errs[i] = fns[i]()
+		}
+	}
+	var wg sync.WaitGroup
+	for range min(len(fns), maxSyncsInFlight) - 1 {
+		wg.Go(worker)
+	}
+	worker()
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 func fsyncFile(path string) error {

@@ -1,0 +1,185 @@
+package fileio
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// SyncFS makes durable everything written before the call to the file
+// systems that hold dirs (each synced once): the group commit of the
+// process's fsyncs.
+//
+// One sync of a file system is syncfs(2) followed by an fsync(2) of dir.
+// syncfs writes every dirty page, inode and directory block of the file
+// system and waits for them; the fsync then has the device flush its
+// write cache. The second step matters on ext4 without a journal, whose
+// syncfs flushes the device cache before it writes the inode and
+// directory blocks out, so that syncfs alone leaves them in the cache;
+// every fsync of ext4 ends with a flush, on any file system it is at
+// worst a flush more.
+//
+// Goroutines that ask at the same time share a sync: while one runs,
+// every caller that arrives joins the next one, which starts when the
+// running one ends, so each caller waits for at most two and a process
+// runs one at a time per file system. A caller's writes are covered by
+// the sync it waits for because that sync starts after the caller
+// asked. Two processes each run their own syncs; the kernel makes the
+// later one cheap, as the first has written the dirty data already.
+func SyncFS(dirs ...string) error {
+	seen := make([]uint64, 0, 2)
+next:
+	for _, dir := range dirs {
+		var st unix.Stat_t
+		if err := unix.Stat(dir, &st); err != nil {
+			return &os.PathError{Op: "stat", Path: dir, Err: err}
+		}
+		for _, d := range seen {
+			if d == st.Dev {
+				continue next
+			}
+		}
+		seen = append(seen, st.Dev)
+		if err := fsGroupOf(st.Dev).sync(dir); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SyncFSCheap tells whether a SyncFS now costs little beyond the
+// caller's own writes: whether the system holds less than
+// syncFSMaxDirty bytes of dirty page cache (/proc/meminfo Dirty, read
+// at most every 100 ms). syncfs writes everything dirty on the file
+// system; when another program has written a lot there (a copy, a
+// restore, a search index being built), callers should fsync their own
+// files instead of waiting for all of it.
+func SyncFSCheap() bool {
+	now := time.Now().UnixNano()
+	if now-dirtyCheckedAt.Load() > int64(100*time.Millisecond) {
+		dirtyCheckedAt.Store(now)
+		dirtyLow.Store(dirtyBytes() < syncFSMaxDirty)
+	}
+	return dirtyLow.Load()
+}
+
+const syncFSMaxDirty = 64 << 20
+
+var (
+	dirtyCheckedAt atomic.Int64
+	dirtyLow       atomic.Bool
+)
+
+// dirtyBytes is /proc/meminfo's Dirty; when it cannot be read, more
+// than syncFSMaxDirty (syncfs is then not used).
+func dirtyBytes() int64 {
+	b, err := ReadFile("/proc/meminfo")
+	if err != nil {
+		return syncFSMaxDirty
+	}
+	for len(b) > 0 {
+		line := b
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			line, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
+		if v, ok := bytes.CutPrefix(line, []byte("Dirty:")); ok {
+			f := strings.Fields(string(v))
+			if len(f) != 2 || f[1] != "kB" {
+				break
+			}
+			if n, err := strconv.ParseInt(f[0], 10, 64); err == nil {
+				return n << 10
+			}
+			break
+		}
+	}
+	return syncFSMaxDirty
+}
+
+var fsGroups sync.Map // device number -> *fsGroup
+
+func fsGroupOf(dev uint64) *fsGroup {
+	if g, ok := fsGroups.Load(dev); ok {
+		return g.(*fsGroup)
+	}
+	g, _ := fsGroups.LoadOrStore(dev, &fsGroup{do: syncFS})
+	return g.(*fsGroup)
+}
+
+// fsGroup is the syncs of one file system: at most one running (cur)
+// and one gathering callers (next).
+type fsGroup struct {
+	do   func(dir string) error // one sync (syncFS; tests replace it)
+	mu   sync.Mutex
+	cur  *fsSync
+	next *fsSync
+}
+
+type fsSync struct {
+	done chan struct{}
+	err  error
+}
+
+func (g *fsGroup) sync(dir string) error {
+	g.mu.Lock()
+	if g.cur == nil {
+		s := &fsSync{done: make(chan struct{})}
+		g.cur = s
+		g.mu.Unlock()
+		g.run(s, dir)
+		return s.err
+	}
+	if s := g.next; s != nil {
+		g.mu.Unlock()
+		<-s.done
+		return s.err
+	}
+	// the first caller of the next sync runs it when the current ends
+	s := &fsSync{done: make(chan struct{})}
+	g.next = s
+	prev := g.cur
+	g.mu.Unlock()
+	<-prev.done
+	g.run(s, dir)
+	return s.err
+}
+
+// run does sync s, which is (or has just become) g.cur, and makes the
+// next one current before it tells its callers.
+func (g *fsGroup) run(s *fsSync, dir string) {
+	s.err = g.do(dir)
+	g.mu.Lock()
+	g.cur, g.next = g.next, nil
+	g.mu.Unlock()
+	close(s.done)
+}
+
+func syncFS(dir string) error {
+	f, err := Open(dir, os.O_RDONLY|unix.O_DIRECTORY, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	for {
+		err = unix.Syncfs(int(f.Fd()))
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("syncfs %s: %w", dir, err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("fsync %s: %w", dir, err)
+	}
+	return nil
+}

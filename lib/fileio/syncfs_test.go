@@ -1,0 +1,89 @@
+package fileio
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestSyncFS syncs a real file system, twice for the same one named by
+// two directories (one sync), and reports a missing directory.
+func TestSyncFS(t *testing.T) {
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "sub")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(sub, "1."), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := SyncFS(dir, sub); err != nil {
+		t.Fatal(err)
+	}
+	if err := SyncFS(filepath.Join(dir, "missing")); !os.IsNotExist(err) {
+		t.Fatalf("missing directory: got %v", err)
+	}
+}
+
+// syncedAfter is what the fake sync of TestSyncFSGroup returns: how many
+// callers had asked when the sync started.
+type syncedAfter struct{ asked int64 }
+
+func (s *syncedAfter) Error() string { return fmt.Sprintf("synced after %d", s.asked) }
+
+// TestSyncFSGroup checks the group commit: every caller is answered by
+// a sync that started after it asked (so its writes are covered), and
+// concurrent callers share syncs.
+func TestSyncFSGroup(t *testing.T) {
+	var asked, syncs, running atomic.Int64
+	g := &fsGroup{do: func(string) error {
+		if running.Add(1) != 1 {
+			t.Error("two syncs of one file system at once")
+		}
+		defer running.Add(-1)
+		syncs.Add(1)
+		s := &syncedAfter{asked: asked.Load()}
+		time.Sleep(200 * time.Microsecond)
+		return s
+	}}
+	const callers, rounds = 16, 50
+	var wg sync.WaitGroup
+	for range callers {
+		wg.Go(func() {
+			for range rounds {
+				me := asked.Add(1)
+				err := g.sync("/")
+				s, ok := err.(*syncedAfter)
+				if !ok {
+					t.Errorf("got %v", err)
+					return
+				}
+				if s.asked < me {
+					t.Errorf("caller %d answered by a sync that started after only %d callers", me, s.asked)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if n := syncs.Load(); n >= callers*rounds {
+		t.Errorf("%d syncs for %d calls: none shared", n, callers*rounds)
+	} else {
+		t.Logf("%d syncs for %d calls", n, callers*rounds)
+	}
+}
+
+// TestDirtyBytes reads this machine's /proc/meminfo.
+func TestDirtyBytes(t *testing.T) {
+	if _, err := os.Stat("/proc/meminfo"); err != nil {
+		t.Skip("no /proc/meminfo")
+	}
+	n := dirtyBytes()
+	if n < 0 || n == syncFSMaxDirty {
+		t.Fatalf("Dirty: %d", n)
+	}
+	t.Logf("dirty: %d bytes, SyncFS cheap: %v", n, SyncFSCheap())
+}
