@@ -194,7 +194,7 @@ func (t *txn) Abort() (err error) {
 
 // commitTxn appends the COMMIT record, writes what the append buffer
 // holds, syncs, then writes the header with the new current_size and
-// DIRTY clear, and syncs again.
+// DIRTY clear, and syncs again (with UnlockBeforeSync, after unlocking).
 func (d *DB) commitTxn() error {
 	if d.hdr.flags&flagDirty == 0 || !d.txn.write {
 		return nil
@@ -212,6 +212,15 @@ func (d *DB) commitTxn() error {
 	}
 	d.hdr.currentSize = d.end
 	d.hdr.flags &^= flagDirty
+	if d.opts.Flags&cyrusdb.UnlockBeforeSync != 0 {
+		// The header is one pwrite: whoever locks next reads the new
+		// one, and a later writer's syncs cover it as well as ours.
+		if err := d.writeHeader(); err != nil {
+			return err
+		}
+		d.unlock()
+		return d.sync()
+	}
 	return d.commitHeader()
 }
 
