@@ -52,7 +52,7 @@ type Options struct {
 	MaxBatch int
 	// Parallel bounds the owners committed at once in a batch (0: 16).
 	Parallel int
-	// Pipeline is how many batches may be committing at once (0: 4).
+	// Pipeline is how many batches may be committing at once (0: 8).
 	Pipeline int
 
 	Now func() time.Time
@@ -95,7 +95,7 @@ func New(o Options) (*Deliverer, error) {
 		o.Parallel = 16
 	}
 	if o.Pipeline <= 0 {
-		o.Pipeline = 4
+		o.Pipeline = 8
 	}
 	if o.TempDir == "" {
 		o.TempDir = os.TempDir()
@@ -178,7 +178,8 @@ func FromConfig(c *config.Config, ident string) (Options, *Stores, error) {
 		return fail(fmt.Errorf("open mailboxes database: %w", err))
 	}
 	if c.Duplicatesuppression() {
-		if st.Dup, err = duplicate.OpenFromConfig(c); err != nil {
+		path, backend := duplicate.PathFromConfig(c)
+		if st.Dup, err = duplicate.OpenConcurrent(path, backend, markWriters); err != nil {
 			return fail(fmt.Errorf("lmtpd: unable to init duplicate delivery database: %w", err))
 		}
 	}

@@ -30,7 +30,9 @@
 // committer marks every delivery of a batch with it after the mailboxes
 // are committed and before it answers, so the database costs one commit
 // per batch instead of one per message. A DB is safe for concurrent use
-// (cyrusdb serialises its transactions).
+// (cyrusdb serialises the transactions of a handle); one opened with
+// OpenConcurrent reads through a handle of its own and commits on
+// several, whose disk waits overlap.
 //
 // deliver.db is a cache: losing it lets a duplicate through, never loses
 // mail. A crash between a mailbox commit and the mark is the same window

@@ -2,8 +2,10 @@ package duplicate
 
 import (
 	"bytes"
+	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -110,6 +112,48 @@ func TestDBMarkCheckPruneDump(t *testing.T) {
 	}
 	if m, _ := db.Check(k3); m != 300 {
 		t.Fatal("k3 expired")
+	}
+}
+
+// TestOpenConcurrent marks from several goroutines through the write
+// handle while others check through the read handle: every mark is seen
+// once it is committed, by this DB and by another opener.
+func TestOpenConcurrent(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "deliver.db")
+	db, err := OpenConcurrent(path, "", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const writers, each = 4, 40
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				k := Key{fmt.Sprintf("<%d.%d@x>", w, i), "box", "d"}
+				if err := db.MarkAll([]Record{{k, int64(1000 + i), uint64(i + 1)}}); err != nil {
+					t.Error(err)
+					return
+				}
+				recs, err := db.CheckRecords([]Key{k})
+				if err != nil || recs[0].Mark != int64(1000+i) || recs[0].UID != uint64(i+1) {
+					t.Errorf("%v after its mark: %+v %v", k, recs, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	other, err := Open(path, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	var b strings.Builder
+	if n, err := other.Dump(&b); err != nil || n != writers*each {
+		t.Fatalf("dump: %d records, %v", n, err)
 	}
 }
 
