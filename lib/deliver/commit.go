@@ -56,6 +56,7 @@ type committer struct {
 	d       *Deliverer
 	batches *group[*job]
 	marks   *group[*markReq]
+	checks  *group[*checkReq]
 	mbs     mbCache // mailboxes kept open between batches
 }
 
@@ -63,12 +64,14 @@ func newCommitter(d *Deliverer) *committer {
 	c := &committer{d: d}
 	c.batches = newGroup(d.o.Pipeline, d.o.MaxBatch, func(j *job) int { return len(j.items) }, c.run)
 	c.marks = newGroup(markWriters, 4096, func(r *markReq) int { return len(r.recs) }, c.markAll)
+	c.checks = newGroup(1, 4096, func(r *checkReq) int { return len(r.keys) }, c.checkAll)
 	return c
 }
 
 func (c *committer) stop() {
 	c.batches.close()
 	c.marks.close()
+	c.checks.close()
 	c.mbs.closeAll()
 }
 
@@ -114,6 +117,41 @@ func (c *committer) mark(recs []duplicate.Record) error {
 		return c.d.o.Dup.MarkAll(recs)
 	}
 	return r.err
+}
+
+// checkReq is one component's deliver.db lookups.
+type checkReq struct {
+	keys []duplicate.Key
+	recs []duplicate.Record
+	err  error
+}
+
+// checkAll looks up the keys of every request waiting in one read
+// transaction: the components of concurrent batches take the file lock
+// once between two mark commits, instead of once each with a mark
+// commit likely in between.
+func (c *committer) checkAll(reqs []*checkReq) {
+	var keys []duplicate.Key
+	for _, r := range reqs {
+		keys = append(keys, r.keys...)
+	}
+	recs, err := c.d.o.Dup.CheckRecords(keys)
+	for _, r := range reqs {
+		r.err = err
+		if err == nil {
+			r.recs, recs = recs[:len(r.keys):len(r.keys)], recs[len(r.keys):]
+		}
+	}
+}
+
+// check looks keys up in deliver.db, in a read transaction shared with
+// the other components checking at the same time.
+func (c *committer) check(keys []duplicate.Key) ([]duplicate.Record, error) {
+	r := &checkReq{keys: keys}
+	if !c.checks.do(r) {
+		return c.d.o.Dup.CheckRecords(keys)
+	}
+	return r.recs, r.err
 }
 
 // run commits one batch.
@@ -397,7 +435,7 @@ func (c *committer) try(st *compState, it *item, t Target) error {
 			dupLog(key)
 			return nil
 		}
-		if rec := st.dupMark(d, key); rec.Mark != 0 && markIsDelivery(ot, rec) {
+		if rec := st.dupMark(c, key); rec.Mark != 0 && markIsDelivery(ot, rec) {
 			it.skipped = true
 			dupLog(key)
 			return nil
@@ -589,7 +627,8 @@ func flagBits(tx *mailbox.Tx, names []string) (uint32, [4]uint32, error) {
 // reads the keys of every target of its deliveries in one read
 // transaction; a key not among them (a fuzzy-matched target) is read
 // on its own.
-func (st *compState) dupMark(d *Deliverer, key duplicate.Key) duplicate.Record {
+func (st *compState) dupMark(c *committer, key duplicate.Key) duplicate.Record {
+	d := c.d
 	kb := string(key.Bytes())
 	if st.marks == nil {
 		st.marks = map[string]duplicate.Record{}
@@ -612,7 +651,7 @@ func (st *compState) dupMark(d *Deliverer, key duplicate.Key) duplicate.Record {
 				}
 			}
 		}
-		recs, err := d.o.Dup.CheckRecords(keys)
+		recs, err := c.check(keys)
 		if err != nil {
 			log.Error("DBERROR", "what", "duplicate_check", "error", err)
 			return duplicate.Record{Key: key}
@@ -624,7 +663,7 @@ func (st *compState) dupMark(d *Deliverer, key duplicate.Key) duplicate.Record {
 	if r, ok := st.marks[kb]; ok {
 		return r
 	}
-	recs, err := d.o.Dup.CheckRecords([]duplicate.Key{key})
+	recs, err := c.check([]duplicate.Key{key})
 	if err != nil {
 		log.Error("DBERROR", "what", "duplicate_check", "error", err)
 		return duplicate.Record{Key: key}
