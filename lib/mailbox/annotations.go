@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 
 	"gyrus/lib/cyrusdb"
 	_ "gyrus/lib/cyrusdb/twoskip" // cyrus.annotations is twoskip (annotation_db)
@@ -226,7 +227,34 @@ func (tx *Tx) SetAnnotation(uid uint32, entry, userid string, value []byte) erro
 	ms := tx.nextModSeq()
 	tx.annots = append(tx.annots, annotWrite{uid: uid, entry: entry, userid: stored,
 		value: append([]byte(nil), value...), modseq: ms})
-	return tx.rewrite(recno, rec, false)
+	// As with Cyrus 3.6.1, each annotation takes a modseq of the
+	// mailbox, and the record one more, once, after all of them (at
+	// Commit); a message appended in this transaction (COPY, APPEND with
+	// annotations) keeps the modseq of its append (recorded:
+	// test/imap/scripts/ext/metadata/annotate-copy).
+	if recno <= tx.old.NumRecords && !slices.Contains(tx.annotTouched, recno) {
+		tx.annotTouched = append(tx.annotTouched, recno)
+	}
+	return nil
+}
+
+// touchAnnotated gives each existing record whose annotations changed in
+// the transaction its new modseq, after the annotations' own.
+func (tx *Tx) touchAnnotated() error {
+	for _, recno := range tx.annotTouched {
+		rec, err := tx.record(recno)
+		if err != nil {
+			return err
+		}
+		if rec.Expunged() {
+			continue
+		}
+		if err := tx.rewrite(recno, rec, false); err != nil {
+			return err
+		}
+	}
+	tx.annotTouched = nil
+	return nil
 }
 
 // AddMailboxAnnotUsed adjusts quota_annot_used for a change of a

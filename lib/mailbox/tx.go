@@ -52,7 +52,8 @@ type Tx struct {
 	usageBefore  Usage
 	quotaPending Usage
 
-	annots []annotWrite // buffered cyrus.annotations writes
+	annots       []annotWrite // buffered cyrus.annotations writes
+	annotTouched []uint32     // recnos whose annotations changed (touchAnnotated)
 
 	headerWritten bool // the final index header write was attempted
 	done          bool
@@ -463,6 +464,9 @@ func (tx *Tx) Commit() error {
 
 func (tx *Tx) commit() error {
 	mb := tx.mb
+	if err := tx.touchAnnotated(); err != nil {
+		return err
+	}
 	if tx.appended > 0 {
 		tx.h.LastAppendDate = mb.opts.nowUnix()
 	}
