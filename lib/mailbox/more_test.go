@@ -354,8 +354,8 @@ func testFlushThenCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tx := range txs {
-		if len(tx.syncFiles) != 0 || len(tx.syncDirs) != 0 || tx.cacheWritten != len(tx.cacheBuf) {
-			t.Fatalf("after Flush: %d files, %d dirs, cache %d of %d left", len(tx.syncFiles), len(tx.syncDirs), tx.cacheWritten, len(tx.cacheBuf))
+		if len(tx.syncFiles) != 0 || len(tx.syncDirs) != 0 || tx.cacheSynced != len(tx.cacheBuf) {
+			t.Fatalf("after Flush: %d files, %d dirs, cache %d of %d synced", len(tx.syncFiles), len(tx.syncDirs), tx.cacheSynced, len(tx.cacheBuf))
 		}
 	}
 	add(txs[0], 3)

@@ -37,9 +37,9 @@ type Tx struct {
 	cacheF    *os.File
 	cacheBase int64
 	cacheBuf  []byte
-	// cacheWritten is how much of cacheBuf is written (by Flush)
-	cacheWritten int
-	cacheReady   bool
+	// how much of cacheBuf Flush has written, and synced
+	cacheWritten, cacheSynced int
+	cacheReady                bool
 
 	newFiles  []string        // message files created (removed on abort)
 	syncDirs  map[string]bool // data directories to fsync at commit
@@ -579,6 +579,8 @@ func Flush(txs ...*Tx) error {
 				return fmt.Errorf("write %s: %w", tx.mb.loc.cachePath(), err)
 			}
 			tx.cacheWritten = n
+		}
+		if tx.cacheWritten > tx.cacheSynced {
 			dirs = append(dirs, tx.mb.loc.MetaDir)
 		}
 		for dir := range tx.syncDirs {
@@ -596,6 +598,7 @@ func Flush(txs ...*Tx) error {
 		return err
 	}
 	for _, tx := range txs {
+		tx.cacheSynced = tx.cacheWritten
 		// a staged file is synced once, by the first mailbox it goes to
 		for _, f := range tx.syncFiles {
 			if f.staged != nil {
@@ -621,7 +624,7 @@ func syncNew(txs []*Tx, dirs []string) error {
 		for _, f := range tx.syncFiles {
 			syncs = append(syncs, func() error { return fsyncFile(f.path) })
 		}
-		if tx.cacheWritten > 0 {
+		if tx.cacheWritten > tx.cacheSynced {
 			f, path := tx.cacheF, tx.mb.loc.cachePath()
 			syncs = append(syncs, func() error {
 				if err := f.Sync(); err != nil {
