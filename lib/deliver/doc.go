@@ -38,13 +38,18 @@
 // mailbox exists and takes mail, the special use is not excluded, the
 // poster has 'p', the quota root is not over, the message is not a
 // duplicate) and appends the messages of the batch to each mailbox in
-// one lib/mailbox transaction, whose commit fsyncs the message files,
-// their directory, cyrus.cache and cyrus.index once for all of them.
-// Before that commit the deliver.db records of the batch are written, in
-// one transaction shared with the other batches committing at the same
-// time (several batches are in flight at once: while one waits for its
-// disk flushes, the next appends). Only after the mailbox commit are
-// the locks released and the sessions told: a nil result means on disk.
+// one lib/mailbox transaction. Then two things at once: the message
+// files, their directories and the cache entries of every mailbox of the
+// batch are synced (mailbox.Flush: one syncfs shared with every batch
+// syncing at that moment), and the deliver.db records of the batch are
+// written, in one transaction shared with the other batches marking at
+// the same time. After both, each mailbox's index is written and
+// fsynced (several batches are in flight at once: while one waits for
+// the disk, the next appends). The duplicate checks read deliver.db
+// through a handle of their own (duplicate.OpenConcurrent), in one read
+// transaction for all the batches checking at once. Only after the
+// mailbox commit are the locks released and the sessions told: a nil
+// result means on disk.
 // Message files are staged once per partition (lib/mailbox.Stage) and
 // hard-linked into every mailbox (singleinstancestore); lmtpd hands the
 // bytes of a message of up to 1 MiB along (Message.Data), parsed from
