@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2"
+	"golang.org/x/sys/unix"
 
 	"gyrus/lib/acl"
 	"gyrus/lib/idle"
@@ -36,17 +37,23 @@ import (
 //     "* LIST () ... (OLDNAME (old))";
 //   - SubscriptionChange (5.5): the user's subscriptions are compared:
 //     "* LIST (\Subscribed)" for a new one, "* LIST ()" for a removed one;
+//   - MailboxMetadataChange (5.7) and ServerMetadataChange (5.8): the
+//     shared and the user's private entries stored in annotations.db of
+//     the watched mailboxes (and of the server) are compared with the
+//     last values, read again when annotations.db changed: "* METADATA
+//     name entry..." names the changed ones (RFC 5464 4.4.2);
 //   - the selected mailbox keeps IMAP's usual updates; "selected" with
 //     MessageNew (fetch-atts) adds the FETCH of each new message (5.2),
 //     "selected NONE" holds back IDLE's unsolicited updates.
 //
-// The name and subscription lists cannot be watched with lib/idle (no
-// cyrus.index), so while a session with such events idles they are
-// re-read every notifyPoll. Checks run at the end of every command
+// The name and subscription lists and the metadata cannot be watched
+// with lib/idle (no cyrus.index), so while a session with such events
+// idles they are re-read every notifyPoll. Checks run at the end of every command
 // (notifyEndCommand) and on every wake-up during IDLE.
 
-// notifyPoll is how often an idling session with MailboxName or
-// SubscriptionChange re-reads the mailbox list and subscriptions.
+// notifyPoll is how often an idling session with MailboxName,
+// SubscriptionChange or a metadata event re-reads the mailbox list,
+// subscriptions and metadata.
 var notifyPoll = 500 * time.Millisecond
 
 type notifyState struct {
@@ -64,6 +71,27 @@ type notifyState struct {
 	names  map[string]notifyName  // last MailboxName snapshot
 	subs   map[string]bool        // last subscriptions (nil: not watched)
 	poll   bool                   // names or subscriptions need polling
+
+	// MailboxMetadataChange and ServerMetadataChange: the last values
+	// of the watched entries (by internal name, "" for the server) and
+	// the annotations.db signature they were read at
+	meta    map[string]map[string]string
+	metaSig fileSig
+}
+
+// fileSig tells whether a file changed: any commit changes its size,
+// modification or change time (or its inode, after a repack).
+type fileSig struct {
+	ino, size    uint64
+	mtime, ctime int64
+}
+
+func statSig(path string) (fileSig, bool) {
+	var st unix.Stat_t
+	if unix.Stat(path, &st) != nil {
+		return fileSig{}, false
+	}
+	return fileSig{ino: st.Ino, size: uint64(st.Size), mtime: st.Mtim.Nano(), ctime: st.Ctim.Nano()}, true
 }
 
 type notifyMbox struct {
@@ -78,6 +106,7 @@ type notifyMbox struct {
 type notifyName struct {
 	id     string
 	events notifyEvent
+	entry  *mboxlist.Entry
 }
 
 // cmdNotify runs NOTIFY NONE and NOTIFY SET.
@@ -106,9 +135,14 @@ func (s *Session) cmdNotify(tag string, n *notifyArgs) {
 				ns.selFetch = f
 			}
 		default:
-			if g.events&(evMailboxName|evSubscriptionChange) != 0 {
+			if g.events&(evMailboxName|evSubscriptionChange|evMailboxMetadataChange) != 0 {
 				ns.poll = true
 			}
+		}
+	}
+	for _, g := range n.Groups {
+		if g.events&evServerMetadataChange != 0 {
+			ns.poll = true
 		}
 	}
 	s.notifyStop()
@@ -199,7 +233,7 @@ func (s *Session) notifyCheck(all, first bool) {
 				return nil
 			}
 			nn := seen[e.Name]
-			nn.id, nn.events = e.UniqueID, nn.events|ev
+			nn.id, nn.events, nn.entry = e.UniqueID, nn.events|ev, e
 			seen[e.Name] = nn
 			return nil
 		})
@@ -240,6 +274,97 @@ func (s *Session) notifyCheck(all, first bool) {
 	for _, name := range names {
 		s.notifyMailbox(name, seen[name].events, all, first)
 	}
+	s.notifyMetadata(seen, first)
+}
+
+// notifyMetadata tells MailboxMetadataChange (5.7) and
+// ServerMetadataChange (5.8): for each watched mailbox (and the server)
+// whose entries changed since the last check, an unsolicited METADATA
+// naming them (RFC 5464 4.4.2). The entries watched are those stored in
+// annotations.db that the user can read there: the shared ones and the
+// user's private ones. They are read again only when annotations.db
+// changed (its signature) or the watched mailboxes did.
+func (s *Session) notifyMetadata(seen map[string]notifyName, first bool) {
+	ns := s.notify
+	watch := map[string]*mboxlist.Entry{}
+	for _, g := range ns.groups {
+		if g.events&evServerMetadataChange != 0 {
+			watch[""] = nil
+		}
+	}
+	for name, nn := range seen {
+		if nn.events&evMailboxMetadataChange != 0 {
+			watch[name] = nn.entry
+		}
+	}
+	if len(watch) == 0 {
+		ns.meta = nil
+		return
+	}
+	sig, sigOK := statSig(s.srv.annot.Path())
+	same := sigOK && sig == ns.metaSig && len(watch) == len(ns.meta)
+	for name := range watch {
+		if _, ok := ns.meta[name]; !ok {
+			same = false
+		}
+	}
+	if same {
+		return
+	}
+	cur := make(map[string]map[string]string, len(watch))
+	for name, e := range watch {
+		vals := map[string]string{}
+		for _, a := range s.storedAnnotations(e) {
+			switch a.UserID {
+			case "":
+				vals["/shared"+a.Entry] = string(a.Value)
+			case s.userid:
+				vals["/private"+a.Entry] = string(a.Value)
+			}
+		}
+		cur[name] = vals
+	}
+	if !first {
+		names := make([]string, 0, len(cur))
+		for name := range cur {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			old, ok := ns.meta[name]
+			if !ok {
+				continue // newly watched: nothing to compare with
+			}
+			var changed []string
+			for k, v := range cur[name] {
+				if ov, ok := old[k]; !ok || ov != v {
+					changed = append(changed, k)
+				}
+			}
+			for k := range old {
+				if _, ok := cur[name][k]; !ok {
+					changed = append(changed, k)
+				}
+			}
+			if len(changed) == 0 {
+				continue
+			}
+			sort.Strings(changed)
+			ext := ""
+			if name != "" {
+				var ok bool
+				if ext, ok = s.externalName(name); !ok {
+					continue
+				}
+			}
+			w := s.wr().RawString("* METADATA ").AString(ext)
+			for _, k := range changed {
+				w.SP().AString(k)
+			}
+			w.CRLF()
+		}
+	}
+	ns.meta, ns.metaSig = cur, sig
 }
 
 // notifyMailbox reads one watched mailbox's status and tells a change.

@@ -49,7 +49,8 @@ var notifyEventNames = []struct {
 	{"MailboxMetadataChange", evMailboxMetadataChange}, {"ServerMetadataChange", evServerMetadataChange},
 }
 
-const notifySupported = evMessageNew | evMessageExpunge | evFlagChange | evMailboxName | evSubscriptionChange
+const notifySupported = evMessageNew | evMessageExpunge | evFlagChange | evMailboxName | evSubscriptionChange |
+	evMailboxMetadataChange | evServerMetadataChange
 
 // notifyGroup is one event-group.
 type notifyGroup struct {

@@ -100,9 +100,8 @@ func TestCheckNotify(t *testing.T) {
 		{"a NOTIFY SET (inboxes (MessageNew (UID) MessageExpunge))\r\n", imapwire.StatusBAD, ""},
 		{"a NOTIFY SET (mailboxes nosuch (MessageNew MessageExpunge))\r\n", "", ""},
 		{"a NOTIFY SET (personal (MessageNew MessageExpunge AnnotationChange))\r\n", imapwire.StatusNO,
-			"BADEVENT (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange)"},
-		{"a NOTIFY SET (personal (ServerMetadataChange))\r\n", imapwire.StatusNO,
-			"BADEVENT (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange)"},
+			"BADEVENT (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange MailboxMetadataChange ServerMetadataChange)"},
+		{"a NOTIFY SET (personal (ServerMetadataChange MailboxMetadataChange))\r\n", "", ""},
 	}
 	for _, c := range cases {
 		n, err := readNotify(c.line)

@@ -41,6 +41,9 @@ func PathFromConfig(c *config.Config) (path, backend string) {
 // Close closes the database.
 func (d *DB) Close() error { return d.db.Close() }
 
+// Path is the database file.
+func (d *DB) Path() string { return d.db.Path() }
+
 // Target is what an annotation is attached to: a mailbox (its uniqueid
 // and owner) or, when UniqueID is "", the server.
 type Target struct {
