@@ -3,7 +3,8 @@
 // standard input and delivers it over LMTP on the lmtpsocket UNIX
 // socket, to the INBOX of each userid (or to -m mailbox), and exits with
 // the status an MTA understands: 0 delivered, 75 (EX_TEMPFAIL) if any
-// recipient failed temporarily, 65 (EX_DATAERR) if one failed for good
+// recipient failed temporarily, 67 (EX_NOUSER) if those that failed for
+// good are unknown users, else 65 (EX_DATAERR) if one failed for good
 // (one "userid: reason" line on standard output each), 78 (EX_CONFIG)
 // when lmtpd cannot be reached, 64 (EX_USAGE) for a bad command line.
 // With -l it relays an LMTP session between its standard input and
@@ -24,6 +25,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"gyrus/lib/deliver"
 	"gyrus/lib/deliver/lmtp"
 	"gyrus/lib/log"
 	"gyrus/lib/sysexits"
@@ -134,22 +136,39 @@ func run(ctx *tool.Context, stdin io.Reader, stdout, stderr io.Writer, argv []st
 		log.Debug("lmtp transaction failed", "error", err)
 	}
 	c.Close()
-	code := 0
+	code := exitCode(t.Rcpts)
 	for _, r := range t.Rcpts {
-		switch r.Result {
-		case lmtp.TempFail:
-			code = sysexits.TempFail
-		case lmtp.PermFail:
+		if r.Result == lmtp.PermFail {
 			fmt.Fprintf(stdout, "%s: %s\n", r.Addr, r.Code.Text())
-			if code != sysexits.TempFail {
-				code = sysexits.DataErr
-			}
 		}
 	}
 	if code != 0 {
 		return tool.Exit(code)
 	}
 	return nil
+}
+
+// exitCode is the status for the MTA: 75 (EX_TEMPFAIL) if a recipient
+// failed temporarily, so that it tries again; else, if some failed for
+// good, 67 (EX_NOUSER) when each of those is an unknown user (550 5.1.1)
+// and 65 (EX_DATAERR) otherwise; 0 when all were delivered. Cyrus 3.6.1
+// answers 65 for an unknown user too; an MTA bounces on both, and 67
+// lets it say "user unknown".
+func exitCode(rcpts []*lmtp.Rcpt) int {
+	code := 0
+	for _, r := range rcpts {
+		switch r.Result {
+		case lmtp.TempFail:
+			return sysexits.TempFail
+		case lmtp.PermFail:
+			if r.Code == deliver.CodeMailboxNonexistent && code != sysexits.DataErr {
+				code = sysexits.NoUser
+			} else {
+				code = sysexits.DataErr
+			}
+		}
+	}
+	return code
 }
 
 // returnPath is the last -r or -f (Cyrus's getopt keeps the last one);
