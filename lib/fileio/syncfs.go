@@ -2,8 +2,10 @@ package fileio
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -163,8 +165,16 @@ func (g *fsGroup) run(s *fsSync, dir string) {
 	close(s.done)
 }
 
+// syncFS is one sync of the file system holding dir. The directory may
+// have gone since its caller asked (the sync of a group runs with the
+// directory of its first caller): its nearest parent is on the same file
+// system.
 func syncFS(dir string) error {
 	f, err := Open(dir, os.O_RDONLY|unix.O_DIRECTORY, 0)
+	for errors.Is(err, os.ErrNotExist) && filepath.Dir(dir) != dir {
+		dir = filepath.Dir(dir)
+		f, err = Open(dir, os.O_RDONLY|unix.O_DIRECTORY, 0)
+	}
 	if err != nil {
 		return err
 	}

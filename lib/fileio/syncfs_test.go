@@ -27,6 +27,11 @@ func TestSyncFS(t *testing.T) {
 	if err := SyncFS(filepath.Join(dir, "missing")); !os.IsNotExist(err) {
 		t.Fatalf("missing directory: got %v", err)
 	}
+	// a group's sync whose directory went meanwhile syncs through the
+	// nearest parent
+	if err := syncFS(filepath.Join(sub, "gone", "deeper")); err != nil {
+		t.Fatalf("sync through a removed directory: %v", err)
+	}
 }
 
 // syncedAfter is what the fake sync of TestSyncFSGroup returns: how many
