@@ -27,16 +27,18 @@
 // its file lock is the only coordination with other processes, Cyrus's
 // included. Check reads in a short read transaction. MarkAll writes any
 // number of records in ONE transaction, one commit: lmtpd's group
-// committer marks every delivery of a batch with it after the mailboxes
-// are committed and before it answers, so the database costs one commit
-// per batch instead of one per message. A DB is safe for concurrent use
-// (cyrusdb serialises the transactions of a handle); one opened with
-// OpenConcurrent reads through a handle of its own and commits on
-// several, whose disk waits overlap.
+// committer marks the deliveries of the batches committing at the same
+// time with it, before their mailboxes are committed (lib/deliver
+// checks a mark it finds against the mailbox, so a mark whose mailbox
+// commit never happened suppresses nothing), so the database costs one
+// commit per group of batches instead of one per message. A DB is safe
+// for concurrent use (cyrusdb serialises the transactions of a handle);
+// one opened with OpenConcurrent reads through a handle of its own, so
+// that checks do not queue behind this process's commits, and its
+// commits let go of the file lock before their final sync.
 //
 // deliver.db is a cache: losing it lets a duplicate through, never loses
-// mail. A crash between a mailbox commit and the mark is the same window
-// Cyrus has.
+// mail.
 //
 // # Expiry
 //
