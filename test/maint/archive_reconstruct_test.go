@@ -304,14 +304,7 @@ func TestReconstructArchiveMarkOnly(t *testing.T) {
 	t.Parallel()
 	f := getFixture(t)
 	in := f.take(t)
-	orig, err := os.ReadFile(in.conf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.WriteFile(in.conf, orig, 0o644) })
-	if err := os.WriteFile(in.conf, append(append([]byte{}, orig...), "archive_enabled: yes\n"...), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	in.appendConf(t, "archive_enabled: yes\n")
 	var out, recs [2]string
 	for i, prog := range []string{"gyrus", "cyrus"} {
 		in.restore(t)

@@ -21,19 +21,9 @@ var archiveBoxes = []string{"user.alice", "user.alice.Trash", "user.alice.sub", 
 // archive partition directory; both are undone at the end of the test.
 func (in *inst) withArchive(t *testing.T, extra string) {
 	t.Helper()
-	orig, err := os.ReadFile(in.conf)
-	if err != nil {
-		t.Fatal(err)
-	}
 	arch := filepath.Join(in.dir, "archive")
-	conf := string(orig) + "archive_enabled: yes\narchivepartition-default: " + arch + "\n" + extra
-	if err := os.WriteFile(in.conf, []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		os.WriteFile(in.conf, orig, 0o644)
-		os.RemoveAll(arch)
-	})
+	t.Cleanup(func() { os.RemoveAll(arch) })
+	in.appendConf(t, "archive_enabled: yes\narchivepartition-default: "+arch+"\n"+extra)
 }
 
 // resetArchive restores the pristine spool and an empty archive

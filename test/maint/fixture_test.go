@@ -266,6 +266,22 @@ func (in *inst) restore(t *testing.T) {
 	in.chown(t)
 }
 
+// appendConf adds lines to the instance's imapd.conf for the rest of
+// the test (the original is written back at its end) and returns the
+// original contents.
+func (in *inst) appendConf(t *testing.T, lines string) []byte {
+	t.Helper()
+	orig, err := os.ReadFile(in.conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.WriteFile(in.conf, orig, 0o644) })
+	if err := os.WriteFile(in.conf, append(append([]byte{}, orig...), lines...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return orig
+}
+
 // copyTree copies a directory tree, keeping modes and times (the
 // message files' mtimes are their internal dates).
 func copyTree(from, to string) error {

@@ -59,11 +59,7 @@ func TestNoDefaultPartition(t *testing.T) {
 	t.Parallel()
 	f := getFixture(t)
 	in := f.take(t)
-	orig, err := os.ReadFile(in.conf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.WriteFile(in.conf, orig, 0o644) })
+	orig := in.appendConf(t, "")
 	for _, c := range []struct {
 		tool string
 		args []string
