@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2"
-	"golang.org/x/sys/unix"
 
 	"gyrus/lib/acl"
+	"gyrus/lib/fileio"
 	"gyrus/lib/idle"
 	"gyrus/lib/imapwire"
 	"gyrus/lib/log"
@@ -76,22 +76,7 @@ type notifyState struct {
 	// of the watched entries (by internal name, "" for the server) and
 	// the annotations.db signature they were read at
 	meta    map[string]map[string]string
-	metaSig fileSig
-}
-
-// fileSig tells whether a file changed: any commit changes its size,
-// modification or change time (or its inode, after a repack).
-type fileSig struct {
-	ino, size    uint64
-	mtime, ctime int64
-}
-
-func statSig(path string) (fileSig, bool) {
-	var st unix.Stat_t
-	if unix.Stat(path, &st) != nil {
-		return fileSig{}, false
-	}
-	return fileSig{ino: st.Ino, size: uint64(st.Size), mtime: st.Mtim.Nano(), ctime: st.Ctim.Nano()}, true
+	metaSig fileio.Sig
 }
 
 type notifyMbox struct {
@@ -301,7 +286,7 @@ func (s *Session) notifyMetadata(seen map[string]notifyName, first bool) {
 		ns.meta = nil
 		return
 	}
-	sig, sigOK := statSig(s.srv.annot.Path())
+	sig, sigOK := fileio.StatSig(s.srv.annot.Path())
 	same := sigOK && sig == ns.metaSig && len(watch) == len(ns.meta)
 	for name := range watch {
 		if _, ok := ns.meta[name]; !ok {

@@ -3,30 +3,8 @@ package deliver
 import (
 	"sync"
 
-	"golang.org/x/sys/unix"
+	"gyrus/lib/fileio"
 )
-
-// fileSig identifies one committed state of a database file: the
-// inode, the size and the change times. Every commit of a twoskip or
-// skiplist database appends to the file (its size grows, its ctime and
-// mtime move), an abort or a crash recovery truncates it back to the
-// last committed size, and a repack or a flat-file rewrite renames a
-// new file in (another inode). So two equal signatures taken with no
-// change in between name the same content.
-type fileSig struct {
-	dev, ino uint64
-	size     int64
-	mtime    unix.Timespec
-	ctime    unix.Timespec
-}
-
-func statSig(path string) (fileSig, bool) {
-	var st unix.Stat_t
-	if err := unix.Stat(path, &st); err != nil {
-		return fileSig{}, false
-	}
-	return fileSig{dev: uint64(st.Dev), ino: st.Ino, size: st.Size, mtime: st.Mtim, ctime: st.Ctim}, true
-}
 
 // sigCache keeps answers read from a database that other processes
 // (imapd, another lmtpd, Cyrus's tools) may change at any time, for as
@@ -41,7 +19,7 @@ func statSig(path string) (fileSig, bool) {
 type sigCache[V any] struct {
 	path string
 	mu   sync.Mutex
-	sig  fileSig
+	sig  fileio.Sig
 	m    map[string]V
 }
 
@@ -49,11 +27,11 @@ const sigCacheMax = 4096
 
 // get returns the answer for key if the file is unchanged since it was
 // read, with the current signature (for put) and whether it is valid.
-func (c *sigCache[V]) get(key string) (v V, sig fileSig, sigOK, hit bool) {
+func (c *sigCache[V]) get(key string) (v V, sig fileio.Sig, sigOK, hit bool) {
 	if c == nil || c.path == "" {
 		return v, sig, false, false
 	}
-	sig, sigOK = statSig(c.path)
+	sig, sigOK = fileio.StatSig(c.path)
 	if !sigOK {
 		return v, sig, false, false
 	}
@@ -68,8 +46,8 @@ func (c *sigCache[V]) get(key string) (v V, sig fileSig, sigOK, hit bool) {
 
 // put keeps v for key if the file still has the signature before (the
 // one get returned just before the read).
-func (c *sigCache[V]) put(key string, v V, before fileSig) {
-	after, ok := statSig(c.path)
+func (c *sigCache[V]) put(key string, v V, before fileio.Sig) {
+	after, ok := fileio.StatSig(c.path)
 	if !ok || after != before {
 		return
 	}

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"syscall"
 
+	"gyrus/lib/fileio"
 	"gyrus/lib/lockfile"
 )
 
@@ -27,14 +28,8 @@ type Store struct {
 
 	mu     sync.Mutex
 	recs   map[string]Record
-	stamp  fileStamp
+	stamp  fileio.Sig
 	loaded bool
-}
-
-type fileStamp struct {
-	dev, ino     uint64
-	size         int64
-	mtime, ctime int64
 }
 
 // Open returns the store at path; the file need not exist yet (it is
@@ -53,30 +48,19 @@ func Open(path string, iterations int) *Store {
 // Path is the file the store reads and writes.
 func (s *Store) Path() string { return s.path }
 
-func stampOf(fi os.FileInfo) fileStamp {
-	st, _ := fi.Sys().(*syscall.Stat_t)
-	if st == nil {
-		return fileStamp{size: fi.Size(), mtime: fi.ModTime().UnixNano()}
-	}
-	return fileStamp{
-		dev: uint64(st.Dev), ino: st.Ino, size: st.Size,
-		mtime: st.Mtim.Nano(), ctime: st.Ctim.Nano(),
-	}
-}
-
 // current returns the parsed file, re-reading it if it changed on disk.
 func (s *Store) current() (map[string]Record, error) {
 	fi, err := os.Stat(s.path)
 	if errors.Is(err, os.ErrNotExist) {
 		s.mu.Lock()
-		s.recs, s.loaded, s.stamp = map[string]Record{}, true, fileStamp{}
+		s.recs, s.loaded, s.stamp = map[string]Record{}, true, fileio.Sig{}
 		s.mu.Unlock()
 		return map[string]Record{}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sasl store: %w", err)
 	}
-	stamp := stampOf(fi)
+	stamp := fileio.SigOf(fi)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.loaded && s.stamp == stamp {
@@ -95,7 +79,7 @@ func (s *Store) current() (map[string]Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.recs, s.stamp, s.loaded = recs, stampOf(fi), true
+	s.recs, s.stamp, s.loaded = recs, fileio.SigOf(fi), true
 	return recs, nil
 }
 
