@@ -63,7 +63,7 @@ type committer struct {
 func newCommitter(d *Deliverer) *committer {
 	c := &committer{d: d}
 	c.batches = newGroup(d.o.Pipeline, d.o.MaxBatch, func(j *job) int { return len(j.items) }, c.run)
-	c.marks = newGroup(markWriters, 4096, func(r *markReq) int { return len(r.recs) }, c.markAll)
+	c.marks = newGroup(1, 4096, func(r *markReq) int { return len(r.recs) }, c.markAll)
 	c.checks = newGroup(1, 4096, func(r *checkReq) int { return len(r.keys) }, c.checkAll)
 	return c
 }
@@ -83,12 +83,6 @@ func (c *committer) submit(j *job) {
 		}
 	}
 }
-
-// markWriters is how many deliver.db commits run at once
-// (duplicate.OpenConcurrent). One: with two, their file locks left the
-// readers (the duplicate checks of the next batches) hardly a moment
-// (bench/lmtp, 8 connections: 406 against 475 messages/s).
-const markWriters = 1
 
 // markReq is one component's deliver.db records.
 type markReq struct {

@@ -179,7 +179,7 @@ func FromConfig(c *config.Config, ident string) (Options, *Stores, error) {
 	}
 	if c.Duplicatesuppression() {
 		path, backend := duplicate.PathFromConfig(c)
-		if st.Dup, err = duplicate.OpenConcurrent(path, backend, markWriters); err != nil {
+		if st.Dup, err = duplicate.OpenConcurrent(path, backend); err != nil {
 			return fail(fmt.Errorf("lmtpd: unable to init duplicate delivery database: %w", err))
 		}
 	}

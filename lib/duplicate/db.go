@@ -20,11 +20,8 @@ const FileName = "deliver.db"
 
 // DB is an open duplicate delivery database.
 type DB struct {
-	db *cyrusdb.DB // reads; writes too unless w is set
-	// w holds the write handles of OpenConcurrent, each used by one
-	// writer at a time.
-	w   chan *cyrusdb.DB
-	all []*cyrusdb.DB // every handle, for Close
+	db *cyrusdb.DB // reads, and writes unless w is set
+	w  *cyrusdb.DB // the write handle of OpenConcurrent
 }
 
 // PathFromConfig returns duplicate_db_path (default
@@ -50,52 +47,43 @@ func Open(path, backend string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("DBERROR: opening %s: %w", path, err)
 	}
-	return &DB{db: d, all: []*cyrusdb.DB{d}}, nil
+	return &DB{db: d}, nil
 }
 
 // OpenConcurrent opens the database for a process whose goroutines check
 // and mark at the same time (lmtpd): reads go through a handle of their
 // own, so that they never queue behind a commit of this process in
-// progress, and up to writers marks commit at once, each on a handle of
-// its own. The write handles let go of the file lock before the final
-// sync of a commit (cyrusdb.UnlockBeforeSync): readers, and the next
-// commit, go ahead while it waits for the disk. A reader may so see a
-// mark a moment before it is durable; lib/deliver checks every mark it
-// finds against the mailbox, so such a mark suppresses nothing that is
-// not there.
-func OpenConcurrent(path, backend string, writers int) (*DB, error) {
+// progress, and writes through another, which lets go of the file lock
+// before the final sync of a commit (cyrusdb.UnlockBeforeSync): readers
+// go ahead while it waits for the disk. A reader may so see a mark a
+// moment before it is durable; lib/deliver checks every mark it finds
+// against the mailbox, so such a mark suppresses nothing that is not
+// there. (One write handle: with two committing at once, their locks
+// left the readers hardly a gap; bench/lmtp, 8 connections: 406 against
+// 475 messages/s, and 512 against 547 with the checks shared.)
+func OpenConcurrent(path, backend string) (*DB, error) {
+	r, err := Open(path, backend)
+	if err != nil {
+		return nil, err
+	}
 	if backend == "" {
 		backend = DefaultBackend
 	}
-	d := &DB{w: make(chan *cyrusdb.DB, max(writers, 1))}
-	for i := 0; i <= max(writers, 1); i++ {
-		flags := cyrusdb.Create
-		if i > 0 {
-			flags |= cyrusdb.UnlockBeforeSync
-		}
-		h, err := cyrusdb.Open(path, backend, flags)
-		if err != nil {
-			d.Close()
-			return nil, fmt.Errorf("DBERROR: opening %s: %w", path, err)
-		}
-		d.all = append(d.all, h)
-		if i == 0 {
-			d.db = h
-		} else {
-			d.w <- h
-		}
+	w, err := cyrusdb.Open(path, backend, cyrusdb.Create|cyrusdb.UnlockBeforeSync)
+	if err != nil {
+		r.Close()
+		return nil, fmt.Errorf("DBERROR: opening %s: %w", path, err)
 	}
-	return d, nil
+	r.w = w
+	return r, nil
 }
 
-// writer returns a handle to write with and the function that gives it
-// back.
-func (d *DB) writer() (*cyrusdb.DB, func()) {
-	if d.w == nil {
-		return d.db, func() {}
+// writer is the handle to write with.
+func (d *DB) writer() *cyrusdb.DB {
+	if d.w != nil {
+		return d.w
 	}
-	h := <-d.w
-	return h, func() { d.w <- h }
+	return d.db
 }
 
 // OpenFromConfig opens the database imapd.conf names.
@@ -105,11 +93,10 @@ func OpenFromConfig(c *config.Config) (*DB, error) {
 
 // Close closes the database.
 func (d *DB) Close() error {
-	var errs []error
-	for _, h := range d.all {
-		errs = append(errs, h.Close())
+	if d.w == nil {
+		return d.db.Close()
 	}
-	return errors.Join(errs...)
+	return errors.Join(d.w.Close(), d.db.Close())
 }
 
 // Path is the database file.
@@ -170,9 +157,7 @@ func (d *DB) MarkAll(recs []Record) error {
 	if len(recs) == 0 {
 		return nil
 	}
-	h, done := d.writer()
-	defer done()
-	tx, err := h.Begin()
+	tx, err := d.writer().Begin()
 	if err != nil {
 		return fmt.Errorf("duplicate_mark: %w", err)
 	}
@@ -255,9 +240,7 @@ func (d *DB) Prune(cutoff int64, perTo map[string]int64) (PruneResult, error) {
 	if len(victims) == 0 {
 		return res, nil
 	}
-	h, done := d.writer()
-	defer done()
-	tx, err := h.Begin()
+	tx, err := d.writer().Begin()
 	if err != nil {
 		return res, fmt.Errorf("duplicate_prune: %w", err)
 	}

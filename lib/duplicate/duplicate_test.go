@@ -120,7 +120,7 @@ func TestDBMarkCheckPruneDump(t *testing.T) {
 // once it is committed, by this DB and by another opener.
 func TestOpenConcurrent(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "deliver.db")
-	db, err := OpenConcurrent(path, "", 1)
+	db, err := OpenConcurrent(path, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"sync"
@@ -583,11 +582,8 @@ func Flush(txs ...*Tx) error {
 		if tx.cacheWritten > tx.cacheSynced {
 			dirs = append(dirs, tx.mb.loc.MetaDir)
 		}
-		for dir := range tx.syncDirs {
+		for dir := range tx.syncDirs { // the new files' directories among them
 			dirs = append(dirs, dir)
-		}
-		for _, f := range tx.syncFiles {
-			dirs = append(dirs, filepath.Dir(f.path))
 		}
 	}
 	if len(dirs) == 0 {
