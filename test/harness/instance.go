@@ -272,14 +272,43 @@ func (in *Instance) Addr(name string) string {
 	return net.JoinHostPort("127.0.0.1", strconv.Itoa(in.Port(name)))
 }
 
-// FreePort returns a TCP port free on 127.0.0.1 right now.
+// FreePort returns a TCP port free on 127.0.0.1 right now and reserved
+// for t until its end. The kernel's "free" alone is not enough: between
+// this call and the server's bind, a test of another package (go test runs
+// several at once) can be handed the same port by its own FreePort, and
+// one of the two servers never listens. So each port is also claimed with
+// an flock on a file named after it in a directory every test process
+// shares; a port another process (or test) holds is skipped. The lock
+// goes with the test's cleanup, or with the process if it dies.
 func FreePort(t testing.TB) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+	t.Helper()
+	dir := filepath.Join(os.TempDir(), "gyrus-test-ports")
+	if err := os.MkdirAll(dir, 0o777); err != nil {
 		t.Fatalf("free port: %v", err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	for attempt := 0; attempt < 100; attempt++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("free port: %v", err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		f, err := os.OpenFile(filepath.Join(dir, strconv.Itoa(port)), os.O_RDWR|os.O_CREATE, 0o666)
+		if err != nil {
+			l.Close()
+			t.Fatalf("free port: %v", err)
+		}
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			// claimed by another test that has not bound it yet
+			f.Close()
+			l.Close()
+			continue
+		}
+		l.Close()
+		t.Cleanup(func() { f.Close() })
+		return port
+	}
+	t.Fatalf("free port: no unclaimed port in 100 tries")
+	return 0
 }
 
 // Start starts master and waits for its ready file.

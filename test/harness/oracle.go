@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -47,7 +48,9 @@ type OracleOptions struct {
 
 // StartOracle starts the real Cyrus on free loopback ports and stops it
 // at cleanup. The test is skipped when the script is missing or cannot
-// run here (it needs root).
+// run here (it needs root). A start whose ports were taken meanwhile (by
+// a program that is not one of our tests) is tried again on new ports, in
+// a new directory.
 func StartOracle(t testing.TB, oo OracleOptions) *Oracle {
 	t.Helper()
 	script := OraclePath()
@@ -63,47 +66,57 @@ func StartOracle(t testing.TB, oo OracleOptions) *Oracle {
 	}
 	os.Chmod(base, 0o755)
 	t.Cleanup(func() { os.RemoveAll(base) })
-	o := &Oracle{Dir: filepath.Join(base, "cyrus"), ports: map[string]int{}}
-	args := []string{"start", o.Dir}
-	for _, p := range []string{"imap", "pop3", "lmtp", "sieve", "sync"} {
-		o.ports[p] = FreePort(t)
-		args = append(args, "--"+p, strconv.Itoa(o.ports[p]))
-	}
-	for _, kv := range oo.Opts {
-		args = append(args, "--opt", kv)
-	}
-	if oo.NoTLS {
-		args = append(args, "--no-tls")
-	}
-	cmd := exec.Command(script, args...)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		if strings.Contains(string(out), "not root") || strings.Contains(string(out), "must be run as root") {
-			t.Skipf("oracle cannot run: %s", out)
+	const attempts = 3
+	for attempt := 1; ; attempt++ {
+		o := &Oracle{Dir: filepath.Join(base, fmt.Sprintf("cyrus%d", attempt)), ports: map[string]int{}}
+		args := []string{"start", o.Dir}
+		for _, p := range []string{"imap", "pop3", "lmtp", "sieve", "sync"} {
+			o.ports[p] = FreePort(t)
+			args = append(args, "--"+p, strconv.Itoa(o.ports[p]))
 		}
-		exec.Command(script, "stop", o.Dir).Run()
-		t.Fatalf("oracle start: %v\n%s", err, out)
+		for _, kv := range oo.Opts {
+			args = append(args, "--opt", kv)
+		}
+		if oo.NoTLS {
+			args = append(args, "--no-tls")
+		}
+		out, err := exec.Command(script, args...).CombinedOutput()
+		if err != nil {
+			if strings.Contains(string(out), "not root") || strings.Contains(string(out), "must be run as root") {
+				t.Skipf("oracle cannot run: %s", out)
+			}
+			exec.Command(script, "stop", o.Dir).Run()
+			portTrouble := strings.Contains(string(out), "already in use") || strings.Contains(string(out), "did not answer")
+			if portTrouble && attempt < attempts {
+				t.Logf("oracle start, attempt %d: %v\n%s", attempt, err, out)
+				continue
+			}
+			t.Fatalf("oracle start: %v\n%s", err, out)
+		}
+		t.Cleanup(func() {
+			if out, err := exec.Command(script, "stop", o.Dir).CombinedOutput(); err != nil {
+				t.Errorf("oracle stop: %v\n%s", err, out)
+			}
+		})
+		// cyrus-ref returns once IMAP greets; this is a second check
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			c, err := net.DialTimeout("tcp", o.Addr("imap"), time.Second)
+			if err == nil {
+				c.Close()
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("oracle IMAP not answering on %s", o.Addr("imap"))
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		return o
 	}
-	t.Cleanup(func() {
-		if out, err := exec.Command(script, "stop", o.Dir).CombinedOutput(); err != nil {
-			t.Errorf("oracle stop: %v\n%s", err, out)
-		}
-	})
-	// wait until IMAP answers
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", o.Addr("imap"), time.Second)
-		if err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("oracle IMAP not answering on %s", o.Addr("imap"))
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return o
 }
+
+// Port is the loopback port of "imap", "pop3", "lmtp", "sieve" or "sync".
+func (o *Oracle) Port(proto string) int { return o.ports[proto] }
 
 // Addr implements Target.
 func (o *Oracle) Addr(proto string) string {

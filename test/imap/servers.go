@@ -152,51 +152,18 @@ func StartCyrus(t testing.TB, opts map[string]string) Instance {
 // (STARTTLS offered) when withTLS is set.
 func startCyrus(t testing.TB, opts map[string]string, withTLS bool) Instance {
 	t.Helper()
-	script := harness.OraclePath()
-	if _, err := os.Stat(script); err != nil {
-		t.Skipf("oracle: %s not found", script)
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("oracle: cyrus-ref needs root")
-	}
-	base, err := os.MkdirTemp("", "gyrus-imap-oracle-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.Chmod(base, 0o755)
-	t.Cleanup(func() { os.RemoveAll(base) })
 	var kv []string
 	for k, v := range opts {
-		kv = append(kv, "--opt", k+"="+v)
+		kv = append(kv, k+"="+v)
 	}
-	for attempt := 1; ; attempt++ {
-		dir := filepath.Join(base, fmt.Sprintf("cyrus%d", attempt))
-		r := &running{dir: dir, ports: map[string]string{}}
-		args := []string{"start", dir}
-		if !withTLS {
-			args = append(args, "--no-tls")
-		}
-		for _, p := range []string{"imap", "pop3", "lmtp", "sieve", "sync"} {
-			r.ports[p] = strconv.Itoa(harness.FreePort(t))
-			args = append(args, "--"+p, r.ports[p])
-		}
-		out, err := exec.Command(script, append(args, kv...)...).CombinedOutput()
-		if err != nil {
-			exec.Command(script, "stop", dir).Run()
-			if strings.Contains(string(out), "already in use") && attempt < 5 {
-				continue
-			}
-			t.Fatalf("oracle start: %v\n%s", err, out)
-		}
-		t.Cleanup(func() {
-			if out, err := exec.Command(script, "stop", dir).CombinedOutput(); err != nil {
-				t.Errorf("oracle stop: %v\n%s", err, out)
-			}
-		})
-		r.users.addr = r.Addr("imap")
-		r.users.unixsep = truthy(opts["unixhierarchysep"])
-		return r
+	o := harness.StartOracle(t, harness.OracleOptions{Opts: kv, NoTLS: !withTLS})
+	r := &running{dir: o.Dir, ports: map[string]string{}}
+	for _, p := range []string{"imap", "pop3", "lmtp", "sieve", "sync"} {
+		r.ports[p] = strconv.Itoa(o.Port(p))
 	}
+	r.users.addr = r.Addr("imap")
+	r.users.unixsep = truthy(opts["unixhierarchysep"])
+	return r
 }
 
 // CyrusAt is a cyrus-ref instance that is already running in dir (for
