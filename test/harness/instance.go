@@ -286,13 +286,15 @@ func FreePort(t testing.TB) int {
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		t.Fatalf("free port: %v", err)
 	}
+	os.Chmod(dir, os.ModeSticky|0o777) // every user's tests share it, as /tmp (harmless failure when not ours)
 	for attempt := 0; attempt < 100; attempt++ {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatalf("free port: %v", err)
 		}
 		port := l.Addr().(*net.TCPAddr).Port
-		f, err := os.OpenFile(filepath.Join(dir, strconv.Itoa(port)), os.O_RDWR|os.O_CREATE, 0o666)
+		// read-only: flock needs no more, and another user's file opens so too
+		f, err := os.OpenFile(filepath.Join(dir, strconv.Itoa(port)), os.O_RDONLY|os.O_CREATE, 0o644)
 		if err != nil {
 			l.Close()
 			t.Fatalf("free port: %v", err)
