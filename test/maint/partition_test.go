@@ -92,6 +92,15 @@ func TestNoDefaultPartition(t *testing.T) {
 			}
 			continue
 		}
+		if c.tool == "cyr_expire" {
+			// The Trash's expired message is also cleaned up by -X 0
+			// only if no second passed since the run began, in Cyrus as
+			// in Gyrus (see TestExpireRemovesExactly): that count is
+			// timing, not behaviour.
+			for i := range errs {
+				errs[i] = expungedCount.ReplaceAllString(errs[i], "$1 N")
+			}
+		}
 		if out[0] != out[1] || errs[0] != errs[1] || code[0] != code[1] {
 			t.Errorf("%s %v\ngyrus (exit %d):\n%s--- stderr\n%s\ncyrus (exit %d):\n%s--- stderr\n%s",
 				c.tool, c.args, code[0], out[0], errs[0], code[1], out[1], errs[1])
