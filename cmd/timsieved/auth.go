@@ -1,0 +1,297 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"gyrus/lib/acl"
+	"gyrus/lib/log"
+	"gyrus/lib/mboxname"
+	"gyrus/lib/sasl"
+	"gyrus/lib/sievedir"
+)
+
+var errInvalidUser = errors.New("Invalid user")
+
+// cmdAuthenticate is RFC 5804 2.1: AUTHENTICATE mechanism [initial
+// response]. Challenges go out as literals of base64, responses come
+// back as strings; any failure is answered NO "Authentication Error",
+// the SASL reason going to the log only, as in Cyrus 3.6.1.
+func (s *Session) cmdAuthenticate() string {
+	if s.tlsRequired {
+		return "AUTHENTICATE only available under a layer"
+	}
+	a, _, e := s.args(space("SPACE must occur after AUTHENTICATE"), str("Did not specify mechanism name"))
+	if e != "" {
+		return e
+	}
+	mech := string(a[0])
+	var ir []byte
+	t := s.lex.next()
+	if t.kind != tokEOL {
+		if t.kind != tokChar || t.ch != ' ' {
+			return "Expected SPACE"
+		}
+		b, _, e := s.args(str("Expected string"))
+		if e != "" {
+			return e
+		}
+		ir = b[0]
+		t = s.lex.next()
+	}
+	if t.kind != tokEOL {
+		return "Expected EOL"
+	}
+	if s.authed {
+		s.no("Already authenticated")
+		return ""
+	}
+	if !s.authenticate(mech, ir) {
+		return "Authentication Error"
+	}
+	return ""
+}
+
+func (s *Session) badlogin(mech, why string) {
+	log.Printf(log.LevelNotice, "badlogin: %s %s %s", s.clientHost(), mech, why)
+}
+
+// authenticate runs the exchange; ir is nil without an initial response.
+func (s *Session) authenticate(mech string, ir []byte) bool {
+	ctx := context.Background()
+	var resp []byte
+	if ir != nil {
+		var ok bool
+		if resp, ok = decode64(ir); !ok {
+			s.badlogin(mech, "error base64 decoding string")
+			return false
+		}
+	}
+	x, err := s.sasl.Start(mech, s.saslState())
+	if err != nil {
+		s.badlogin(mech, codeText(err))
+		return false
+	}
+	chal, done, err := x.Next(ctx, resp)
+	for err == nil && !done {
+		// RFC 5804 2.1: the challenge as a string, always a literal here
+		enc := base64.StdEncoding.EncodeToString(chal)
+		s.out.WriteString("{" + strconv.Itoa(len(enc)) + "}\r\n" + enc + "\r\n")
+		t := s.lex.next()
+		if t.kind != tokString {
+			return false
+		}
+		r, ok := decode64(t.str)
+		if !ok {
+			s.badlogin(mech, "error base64 decoding string")
+			return false
+		}
+		if t := s.lex.next(); t.kind != tokEOL {
+			s.badlogin(mech, "expected string")
+			return false
+		}
+		chal, done, err = x.Next(ctx, r)
+	}
+	if err != nil {
+		s.badlogin(mech, codeText(err))
+		return false
+	}
+	out, _ := x.Outcome()
+	if !s.setUser(out) {
+		return false
+	}
+	if len(chal) > 0 {
+		// RFC 5804 2.1: data with success (SCRAM's server-final message)
+		s.reply(`OK (SASL "` + base64.StdEncoding.EncodeToString(chal) + `")`)
+	} else {
+		s.reply("OK")
+	}
+	tls := ""
+	if s.tlsDone {
+		tls = "+TLS"
+	}
+	log.Printf(log.LevelNotice, "login: %s %s %s%s %s", s.clientHost(), s.userid, mech, tls, "User logged in")
+	s.authed = true
+	return true
+}
+
+// setUser opens the logged-in user's script directory (Cyrus
+// actions_setuser): the user's own, or, for an admin acting as itself,
+// the global one of its domain. Like Cyrus 3.6.1, it needs the user's
+// INBOX, an admin's too; "anonymous" only checks scripts.
+func (s *Session) setUser(out sasl.Outcome) bool {
+	user := out.User
+	s.verifyOnly = user == "anonymous"
+	s.userid = user
+	if s.ss != nil {
+		s.ss.SetUser(user)
+	}
+	if s.verifyOnly {
+		return true
+	}
+	admin := out.AuthID == user && s.srv.isAdmin(user)
+	path, err := s.srv.locator.UserPath(user)
+	if err != nil {
+		if !errors.Is(err, sievedir.ErrNoInbox) {
+			log.Error("DBERROR", "op", "lookup inbox", "user", user, "error", err)
+		} else {
+			log.Printf(log.LevelErr, "Mailbox does not exist")
+		}
+		s.unsetUser()
+		return false
+	}
+	if admin {
+		dom := ""
+		if i := strings.LastIndexByte(user, '@'); i >= 0 && s.srv.ns.VirtDomains != mboxname.VirtDomainsOff {
+			dom = user[i+1:]
+		}
+		path = s.srv.locator.GlobalPath(dom)
+	}
+	s.isAdmin = admin
+	s.dir = sievedir.Open(path)
+	if err := s.dir.Create(); err != nil {
+		log.Error("IOERROR", "op", "create sieve directory", "dir", path, "error", err)
+		s.unsetUser()
+		return false
+	}
+	return true
+}
+
+// codeText is libsasl's sasl_errstring of a failure, which Cyrus logs;
+// "user not found" is reported as an authentication failure.
+func codeText(err error) string {
+	var se *sasl.Error
+	if !errors.As(err, &se) {
+		return sasl.CodeFail.String()
+	}
+	if se.Code == sasl.CodeNoUser {
+		return sasl.CodeBadAuth.String()
+	}
+	return se.Code.String()
+}
+
+// decode64 decodes a SASL response as libsasl's sasl_decode64, which
+// refuses what Cyrus refuses: characters outside the alphabet, padding
+// anywhere but at the end, a trailing partial group, a leading CR. An
+// empty string is an empty response.
+func decode64(b []byte) ([]byte, bool) {
+	if len(b) == 0 {
+		return []byte{}, true
+	}
+	if b[0] == '\r' || len(b)%4 != 0 {
+		return nil, false
+	}
+	out := make([]byte, 0, len(b)/4*3)
+	for i := 0; i < len(b); i += 4 {
+		if i > 0 && b[i-1] == '=' {
+			return nil, false // data after padding
+		}
+		v := [4]int{b64val(b[i]), b64val(b[i+1]), b64val(b[i+2]), b64val(b[i+3])}
+		if v[0] < 0 || v[1] < 0 || (b[i+2] != '=' && v[2] < 0) || (b[i+3] != '=' && v[3] < 0) ||
+			(b[i+2] == '=' && b[i+3] != '=') {
+			return nil, false
+		}
+		out = append(out, byte(v[0]<<2|v[1]>>4))
+		if b[i+2] != '=' {
+			out = append(out, byte((v[1]<<4)&0xf0|v[2]>>2))
+			if b[i+3] != '=' {
+				out = append(out, byte((v[2]<<6)&0xc0|v[3]))
+			}
+		}
+	}
+	return out, true
+}
+
+func b64val(c byte) int {
+	switch {
+	case 'A' <= c && c <= 'Z':
+		return int(c - 'A')
+	case 'a' <= c && c <= 'z':
+		return int(c-'a') + 26
+	case '0' <= c && c <= '9':
+		return int(c-'0') + 52
+	case c == '+':
+		return 62
+	case c == '/':
+		return 63
+	}
+	return -1
+}
+
+// canonUser is Cyrus's canonify_userid (imap/global.c): with virtual
+// domains '%' counts as '@' and the default domain is dropped;
+// "anonymous", "anybody" and "anyone" become the global identifiers; the
+// rest goes through auth_unix's checks (length, characters,
+// username_tolower).
+func (s *Server) canonUser(id string) (string, error) {
+	user, local, domain := id, id, ""
+	if s.ns.VirtDomains != mboxname.VirtDomainsOff {
+		if i := strings.LastIndexAny(user, "@%"); i >= 0 {
+			user = user[:i] + "@" + user[i+1:]
+			local, domain = user[:i], user[i+1:]
+		}
+	}
+	switch {
+	case strings.EqualFold(local, "anonymous"):
+		return "anonymous", nil
+	case strings.EqualFold(local, "anybody"), strings.EqualFold(local, "anyone"):
+		return "anyone", nil
+	}
+	if domain != "" && s.ns.DefaultDomain != "" && strings.EqualFold(domain, s.ns.DefaultDomain) {
+		user = local
+	}
+	c, ok := s.policy.Canonify(user)
+	if !ok || c == "" {
+		return "", errInvalidUser
+	}
+	return c, nil
+}
+
+// authorize is Cyrus's mysasl_proxy_policy for timsieved: cross-realm
+// logins need loginrealms; a denied user (user_deny.db) is refused unless
+// an admin authenticates; acting as another user needs to be an admin, a
+// proxyserver, or (loginuseacl) to hold 'a' on that user's INBOX.
+func (s *Session) authorize(ctx context.Context, authcid, authzid string) error {
+	srv := s.srv
+	realms := srv.cfg.Loginrealms()
+	if srv.ns.VirtDomains == mboxname.VirtDomainsOff || realms != "" {
+		if i := strings.IndexByte(authcid, '@'); i >= 0 {
+			realm, found := authcid[i+1:], false
+			for _, r := range strings.Fields(realms) {
+				found = found || strings.EqualFold(r, realm)
+			}
+			if !found {
+				return &sasl.Error{Code: sasl.CodeBadAuth, Detail: "cross-realm login " + authcid + " denied"}
+			}
+		}
+	}
+	admin := srv.isAdmin(authcid)
+	if d := srv.denyDB(); !admin && d != nil {
+		if denied, _, _ := d.Check(authzid, srv.ident); denied {
+			log.Printf(log.LevelErr, "user '%s' denied access to service '%s'", authzid, srv.ident)
+			return &sasl.Error{Code: sasl.CodeNoAuthz, Detail: fmt.Sprintf("user '%s' is denied access to service '%s'", authzid, srv.ident)}
+		}
+	}
+	if authcid == authzid {
+		return nil
+	}
+	if admin || memberOfList(authcid, srv.proxyservers) ||
+		(srv.cfg.Loginuseacl() && srv.inboxGrantsAdmin(authzid, authcid)) {
+		return nil
+	}
+	return &sasl.Error{Code: sasl.CodeBadAuth, Detail: "user " + authcid + " is not allowed to proxy"}
+}
+
+// inboxGrantsAdmin is Cyrus's acl_ok: userid's INBOX gives 'a' to who.
+func (s *Server) inboxGrantsAdmin(userid, who string) bool {
+	e, err := s.list.Lookup(s.ns.UserInbox(userid, ""))
+	if err != nil {
+		return false
+	}
+	a, _ := acl.Parse(e.ACL)
+	return s.policy.ACLRights(acl.Identity{UserID: who}, a).Has(acl.Admin)
+}
