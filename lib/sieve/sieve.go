@@ -5,11 +5,13 @@
 //
 // This file is the contract between the package and its users
 // (cmd/timsieved, cmd/sievec, later lmtpd); the parser and the bytecode
-// writer live beside it.
+// writer live beside it (doc.go describes them and the file format).
 package sieve
 
 import (
-	"errors"
+	"fmt"
+	"strings"
+	"time"
 
 	"gyrus/lib/config"
 )
@@ -22,18 +24,43 @@ type Options struct {
 	// RFC3028Strict is rfc3028_strict: address and envelope tests only
 	// on address headers.
 	RFC3028Strict bool
+	// VacationMinResponse and VacationMaxResponse are
+	// sieve_vacation_min_response and sieve_vacation_max_response: a
+	// vacation's :days or :seconds is clamped to them when compiled.
+	// Zero means the default (3 days, 90 days).
+	VacationMinResponse, VacationMaxResponse time.Duration
 }
 
-// OptionsFromConfig reads sieve_extensions and rfc3028_strict.
+// OptionsFromConfig reads sieve_extensions, rfc3028_strict and the
+// vacation response bounds.
 func OptionsFromConfig(c *config.Config) Options {
-	return Options{Extensions: c.SieveExtensions(), RFC3028Strict: c.Rfc3028Strict()}
+	return Options{
+		Extensions:          c.SieveExtensions(),
+		RFC3028Strict:       c.Rfc3028Strict(),
+		VacationMinResponse: c.SieveVacationMinResponse(),
+		VacationMaxResponse: c.SieveVacationMaxResponse(),
+	}
+}
+
+func (o Options) vacationMin() int32 {
+	if o.VacationMinResponse <= 0 {
+		return 3 * dayToSec
+	}
+	return int32(min(o.VacationMinResponse/time.Second, 1<<31-1))
+}
+
+func (o Options) vacationMax() int32 {
+	if o.VacationMaxResponse <= 0 {
+		return 90 * dayToSec
+	}
+	return int32(min(o.VacationMaxResponse/time.Second, 1<<31-1))
 }
 
 // Capability is the value of the SIEVE capability timsieved announces:
 // the extensions that are both enabled and implemented here, in Cyrus's
 // order and spelling, separated by spaces.
 func (o Options) Capability() string {
-	return ""
+	return o.capability()
 }
 
 // Problem is one error found in a script.
@@ -47,12 +74,39 @@ type Error struct {
 	Problems []Problem
 }
 
+// Error renders the problems as Cyrus's sievec and timsieved do: one
+// "line N: message" per problem, each ended by CRLF (timsieved sends the
+// text as it is in its NO response; sievec prints it after "Unable to
+// parse script: script errors:\r\n").
 func (e *Error) Error() string {
-	return "script has errors"
+	var b strings.Builder
+	for _, p := range e.Problems {
+		fmt.Fprintf(&b, "line %d: %s\r\n", p.Line, p.Msg)
+	}
+	return b.String()
 }
 
 // Compile checks src and returns its bytecode, byte for byte what Cyrus
 // 3.6.1's sievec writes for the same script and options, or an *Error.
-func Compile(src []byte, o Options) ([]byte, error) {
-	return nil, errors.New("sieve: compiler not written yet")
+func Compile(src []byte, o Options) (bc []byte, err error) {
+	if len(src) > MaxScriptSize {
+		return nil, &Error{Problems: []Problem{{Line: 1, Msg: fmt.Sprintf("script larger than %d bytes", MaxScriptSize)}}}
+	}
+	p := &parser{o: o, support: capBase}
+	p.lex = newLexer(src, func(msg string) { p.errorf("%s", msg) })
+	var cmds []*command
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				if _, ok := r.(bail); !ok {
+					panic(r)
+				}
+			}
+		}()
+		cmds = p.script()
+	}()
+	if len(p.probs) > 0 {
+		return nil, &Error{Problems: p.probs}
+	}
+	return emit(cmds, p.has(capVariables)), nil
 }

@@ -1,0 +1,314 @@
+package sieve
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Limits on what a script may make the parser do (input comes from
+// users). Cyrus has none but bison's stack of 10000; scripts inside them
+// compile as in Cyrus.
+const (
+	// MaxScriptSize is the largest script Compile accepts, in bytes.
+	MaxScriptSize = 4 << 20
+	// MaxDepth is how deeply blocks and tests may nest.
+	MaxDepth = 200
+	// MaxListLen is the most strings in a string list (or tests in a
+	// test list).
+	MaxListLen = 100000
+	// maxProblems stops a script with many errors early.
+	maxProblems = 1000
+)
+
+// Cyrus's error texts (sieve_err.et).
+const (
+	errMissingRequire  = "%s extension MUST be enabled with \"require\" command"
+	errMissingTag      = "%s tag is required"
+	errUnexpectedTag   = "unexpected %s tag"
+	errDuplicateTag    = "duplicate %s tag"
+	errMultipleTags    = "multiple %s tags"
+	errConflictingTags = "tag %s MUST NOT be used with tag %s"
+	errDuplicateArg    = "duplicate %s argument"
+	errInvalidValue    = "invalid %s value"
+	errUnsuppExt       = "unsupported extension"
+	errIhaveIncompat   = "\"%s\" extension MUST NOT be used in \"ihave\" test"
+	errMatchIncompat   = "\"%s\" match-type MUST NOT be used with \"%s\" comparator"
+)
+
+const dayToSec = 24 * 60 * 60
+
+// bail unwinds the parser after a syntax error or a limit.
+type bail struct{}
+
+// parser is a recursive-descent version of Cyrus's bison grammar
+// (sieve/sieve.y). Bison runs an action when it reduces a rule, and
+// whether it has read the next token by then decides the line of any
+// error the action reports; the parser peeks at the next token exactly
+// where bison needs it, so that the lexer's line is the same.
+type parser struct {
+	lex     *lexer
+	tok     token
+	have    bool
+	o       Options
+	support capa
+	probs   []Problem
+	// ignoreErr counts the open ihave tests that named an unknown
+	// extension: errors inside their block are not errors (RFC 5463 4).
+	ignoreErr int
+	depth     int
+}
+
+func (p *parser) peek() token {
+	if !p.have {
+		p.tok = p.lex.next()
+		p.have = true
+	}
+	return p.tok
+}
+
+func (p *parser) take() token {
+	t := p.peek()
+	p.have = false
+	return t
+}
+
+func (p *parser) errorf(format string, a ...any) {
+	if p.ignoreErr > 0 {
+		return
+	}
+	msg := format
+	if len(a) > 0 {
+		msg = fmt.Sprintf(format, a...)
+	}
+	p.probs = append(p.probs, Problem{Line: p.lex.line, Msg: msg})
+	if len(p.probs) >= maxProblems {
+		panic(bail{})
+	}
+}
+
+// syntax reports an unexpected token and gives up on the script: Cyrus
+// goes on after one with bison's error recovery, which this parser does
+// not imitate. (So inside the block of an ihave naming an unknown
+// extension, where Cyrus turns unknown commands into run-time errors,
+// a syntax error still fails the script here.)
+func (p *parser) syntax(t token) {
+	p.probs = append(p.probs, Problem{Line: p.lex.line, Msg: "syntax error, unexpected " + t.describe()})
+	panic(bail{})
+}
+
+func (p *parser) has(c capa) bool { return p.support&c != 0 }
+
+func (p *parser) need(c capa, name string) {
+	if !p.has(c) {
+		p.errorf(errMissingRequire, name)
+	}
+}
+
+func (p *parser) isWord(w string) bool {
+	t := p.peek()
+	return t.kind == tWord && t.text == w
+}
+
+func (p *parser) isChar(c byte) bool {
+	t := p.peek()
+	return t.kind == tChar && t.ch == c
+}
+
+func (p *parser) expectChar(c byte) {
+	if t := p.take(); t.kind != tChar || t.ch != c {
+		p.syntax(t)
+	}
+}
+
+func (p *parser) enter() {
+	p.depth++
+	if p.depth > MaxDepth {
+		p.probs = append(p.probs, Problem{Line: p.lex.line, Msg: "script nested too deeply"})
+		panic(bail{})
+	}
+}
+
+func (p *parser) leave() { p.depth-- }
+
+// str reads a string argument; with variables, it checks the match
+// variables it names.
+func (p *parser) str() string {
+	t := p.take()
+	if t.kind != tString {
+		p.syntax(t)
+	}
+	p.checkMatchVars(t.text)
+	return t.text
+}
+
+// strList reads a string or a bracketed list of strings.
+func (p *parser) strList() []string {
+	if p.peek().kind == tString {
+		return []string{p.str()}
+	}
+	p.expectChar('[')
+	l := []string{p.str()}
+	for p.isChar(',') {
+		p.take()
+		l = append(l, p.str())
+		if len(l) > MaxListLen {
+			p.probs = append(p.probs, Problem{Line: p.lex.line, Msg: "string list too long"})
+			panic(bail{})
+		}
+	}
+	p.expectChar(']')
+	return l
+}
+
+func (p *parser) number() int {
+	t := p.take()
+	if t.kind != tNumber {
+		p.syntax(t)
+	}
+	return t.num
+}
+
+// script: requires, then commands.
+func (p *parser) script() []*command {
+	for p.isWord("require") {
+		p.take()
+		l := p.strList()
+		p.expectChar(';')
+		p.require(l)
+	}
+	var cmds []*command
+	for p.peek().kind != tEOF {
+		cmds = append(cmds, p.command())
+	}
+	return cmds
+}
+
+func (p *parser) require(l []string) {
+	var bad []string
+	for _, s := range l {
+		c := p.o.active(s)
+		p.support |= c
+		if c == 0 {
+			bad = append(bad, s)
+		}
+	}
+	if len(bad) > 0 {
+		p.errorf("Unsupported feature(s) in \"require\": %s", quoteList(bad))
+	} else if p.has(capIhave) {
+		p.support |= capAll &^ capIhaveIncompat
+	}
+	p.lex.encodedChar = p.has(capEncodedChar)
+}
+
+// block: '{' commands '}'.
+func (p *parser) block() []*command {
+	p.enter()
+	defer p.leave()
+	p.expectChar('{')
+	var cmds []*command
+	for !p.isChar('}') {
+		if p.peek().kind == tEOF {
+			p.syntax(p.peek())
+		}
+		cmds = append(cmds, p.command())
+	}
+	p.take()
+	return cmds
+}
+
+func (p *parser) command() *command {
+	t := p.take()
+	if t.kind != tWord {
+		p.syntax(t)
+	}
+	switch t.text {
+	case "if":
+		return p.thenElse()
+	case "stop":
+		p.expectChar(';')
+		return &command{op: opStop}
+	case "error":
+		msg := p.str()
+		p.expectChar(';')
+		p.checkUTF8(msg)
+		p.need(capIhave, "ihave")
+		return &command{op: opError, args: []arg{str(msg)}}
+	case "include":
+		bits := p.includeTags()
+		name := p.str()
+		p.expectChar(';')
+		if strings.Contains(name, "/") {
+			p.errorf(errInvalidValue, "script-name")
+		}
+		return &command{op: opInclude, args: []arg{argInt(bits), str(name)}}
+	case "return":
+		p.expectChar(';')
+		p.need(capInclude, "include")
+		return &command{op: opReturn}
+	}
+	c := p.action(t)
+	p.expectChar(';')
+	return c
+}
+
+// thenElse: test block [elsif thenelse | else block].
+func (p *parser) thenElse() *command {
+	p.enter()
+	defer p.leave()
+	cond := p.test()
+	c := &command{op: opIf, cond: cond}
+	c.then = p.block()
+	switch {
+	case p.isWord("elsif"):
+		p.take()
+		c.els = []*command{p.thenElse()}
+	case p.isWord("else"):
+		p.take()
+		c.els = p.block()
+	}
+	c.hasElse = len(c.els) > 0
+	if cond.ignoreErr != 0 {
+		p.ignoreErr--
+	}
+	return c
+}
+
+// includeTags reads :personal/:global, :once and :optional and
+// returns them as Cyrus's bitmask.
+func (p *parser) includeTags() int32 {
+	p.need(capInclude, "include")
+	location, once, optional := int32(-1), int32(-1), int32(-1)
+	for {
+		switch {
+		case p.isWord(":personal"), p.isWord(":global"):
+			w := p.take().text
+			if location != -1 {
+				p.errorf(errConflictingTags, ":personal", ":location")
+			}
+			location = bPersonal
+			if w == ":global" {
+				location = bGlobal
+			}
+			continue
+		case p.isWord(":once"):
+			p.take()
+			if once != -1 {
+				p.errorf(errDuplicateTag, ":once")
+			}
+			once = incOnce
+			continue
+		case p.isWord(":optional"):
+			p.take()
+			if optional != -1 {
+				p.errorf(errDuplicateTag, ":optional")
+			}
+			optional = incOptional
+			continue
+		}
+		break
+	}
+	if location == -1 {
+		location = bPersonal
+	}
+	return location | max(once, 0) | max(optional, 0)
+}
