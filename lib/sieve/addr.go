@@ -9,8 +9,8 @@ package sieve
 //	phrase   = 1*word
 //	word     = atom / quoted-string (not empty)
 //
-// with (nested) comments skipped. It returns "" or what is wrong; the
-// wording is ours (Cyrus prints bison's message there).
+// with (nested) comments skipped. It returns "" or what is wrong, in
+// Cyrus's words ("syntax error" from its bison, or its scanner's).
 func parseAddress(s string) string {
 	toks, msg := addrTokens(s)
 	if msg != "" {
@@ -62,14 +62,14 @@ func parseAddress(s string) string {
 	if j > 0 && j < len(toks) && toks[j] == '<' {
 		i = j + 1
 		if !addrspec() || peek() != '>' {
-			return "address parse error"
+			return "syntax error"
 		}
 		i++
 	} else if !addrspec() {
-		return "address parse error"
+		return "syntax error"
 	}
 	if i != len(toks) {
-		return "address parse error"
+		return "syntax error"
 	}
 	return ""
 }
@@ -93,7 +93,7 @@ func addrTokens(s string) ([]byte, string) {
 				return nil, "address parse error, expecting `'\"'' (unterminated string)"
 			}
 			if j == i+1 {
-				return nil, "address parse error, empty quoted string"
+				return nil, "syntax error"
 			}
 			toks = append(toks, 'q')
 			i = j + 1
@@ -109,7 +109,7 @@ func addrTokens(s string) ([]byte, string) {
 				return nil, "address parse error, expecting `']'' (unterminated domain literal)"
 			}
 			if j == i+1 {
-				return nil, "address parse error, empty domain literal"
+				return nil, "syntax error"
 			}
 			toks = append(toks, 'd')
 			i = j + 1

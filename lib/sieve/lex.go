@@ -1,7 +1,6 @@
 package sieve
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -35,23 +34,6 @@ type token struct {
 	text string
 	num  int
 	ch   byte
-}
-
-// describe names a token for a syntax error message.
-func (t token) describe() string {
-	switch t.kind {
-	case tEOF:
-		return "end of file"
-	case tString:
-		return "string"
-	case tNumber:
-		return "number"
-	case tWord:
-		return t.text
-	case tValue:
-		return strconv.Quote(t.text)
-	}
-	return "'" + string(t.ch) + "'"
 }
 
 type lexState int
@@ -94,9 +76,42 @@ var maxKeyword = func() int {
 	return n
 }()
 
-// bracketComment is Cyrus's pattern for /* */ comments, matched
-// leftmost-longest as flex does (so "**/" does not always end one).
-var bracketComment = regexp.MustCompilePOSIX(`^/\*([^*]|\*[^/])*\*?\*/`)
+// bracketComment returns the length of the longest match at the start
+// of s of Cyrus's pattern for comments, "/*" ([^*] | "*"[^/])* "*"? "*/",
+// or 0: flex takes the longest match, so a comment does not always end
+// at the first "*/" ("/* **/ x */" is one comment).
+func bracketComment(s []byte) int {
+	if len(s) < 2 || s[0] != '/' || s[1] != '*' {
+		return 0
+	}
+	// states: loop (in the repetition), star (a '*' that must be
+	// followed by anything but '/'), opt (the optional '*'), end (the
+	// '*' of the closing "*/")
+	loop, star, opt, end := true, false, false, false
+	best := 0
+	for i := 2; i < len(s) && (loop || star || opt || end); i++ {
+		c := s[i]
+		nLoop, nStar, nOpt, nEnd := false, false, false, false
+		if loop {
+			if c == '*' {
+				nStar, nOpt, nEnd = true, true, true
+			} else {
+				nLoop = true
+			}
+		}
+		if star && c != '/' {
+			nLoop = true
+		}
+		if opt && c == '*' {
+			nEnd = true
+		}
+		if end && c == '/' {
+			best = i + 1
+		}
+		loop, star, opt, end = nLoop, nStar, nOpt, nEnd
+	}
+	return best
+}
 
 type lexer struct {
 	src   []byte
@@ -150,8 +165,8 @@ func (l *lexer) next() token {
 			l.advance(n)
 			continue
 		case c == '/':
-			if m := bracketComment.FindIndex(l.src[l.pos:]); m != nil {
-				l.advance(m[1])
+			if n := bracketComment(l.src[l.pos:]); n > 0 {
+				l.advance(n)
 				continue
 			}
 		case c == '"':

@@ -92,7 +92,9 @@ func (p *parser) errorf(format string, a ...any) {
 // extension, where Cyrus turns unknown commands into run-time errors,
 // a syntax error still fails the script here.)
 func (p *parser) syntax(t token) {
-	p.probs = append(p.probs, Problem{Line: p.lex.line, Msg: "syntax error, unexpected " + t.describe()})
+	// Cyrus's bison prints no more than this (YYERROR_VERBOSE is not
+	// honoured by the bison it is built with)
+	p.probs = append(p.probs, Problem{Line: p.lex.line, Msg: "syntax error"})
 	panic(bail{})
 }
 

@@ -310,11 +310,9 @@ func (p *parser) checkPatterns(l []string, c *comp, check func(string) bool) {
 		if p.has(capVariables) && strings.Contains(s, "${") {
 			continue
 		}
-		pat := s
-		if c.collation == bASCIICasemap {
-			pat = "(?i)" + pat
-		}
-		if _, err := regexp.Compile(pat); err != nil {
+		// Cyrus compiles with PCRE's POSIX layer and prints its
+		// message; Go's RE2 syntax is close to PCRE's, its words are not
+		if _, err := regexp.Compile(s); err != nil {
 			p.errorf("%s", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
 			return
 		}

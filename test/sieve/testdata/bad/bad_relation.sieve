@@ -1,0 +1,2 @@
+require "relational";
+if header :count "xx" "a" "b" { keep; }

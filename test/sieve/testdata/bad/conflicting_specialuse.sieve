@@ -1,0 +1,2 @@
+require ["fileinto","special-use","mailboxid"];
+fileinto :specialuse "\\Junk" :mailboxid "x" "y";

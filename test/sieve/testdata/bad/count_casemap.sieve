@@ -1,0 +1,2 @@
+require "relational";
+if header :count "gt" "a" "1" { keep; }

@@ -1,0 +1,2 @@
+if header :value "gt"
+ "a" "b" { keep; }

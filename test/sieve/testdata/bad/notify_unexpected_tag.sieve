@@ -1,0 +1,2 @@
+require "enotify";
+notify :id "x" "mailto:a@b";

@@ -1,0 +1,3 @@
+fileinto "a";
+reject "b";
+vacation "c";

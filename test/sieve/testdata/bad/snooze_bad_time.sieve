@@ -1,0 +1,2 @@
+require "vnd.cyrus.snooze";
+snooze ["25:00:00"];

@@ -1,0 +1,3 @@
+require ["fileinto",
+ "foo", "bar"];
+keep;

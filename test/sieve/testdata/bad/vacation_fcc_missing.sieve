@@ -1,0 +1,2 @@
+require ["vacation","mailbox"];
+vacation :create "x";

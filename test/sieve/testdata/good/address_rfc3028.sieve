@@ -1,0 +1,1 @@
+if address :is ["from","Sender","RESENT-TO","delivered-to"] "x@y" { keep; }

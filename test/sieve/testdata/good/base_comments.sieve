@@ -1,0 +1,3 @@
+# a comment
+/* a bracketed
+   comment */ keep; # trailing

@@ -1,0 +1,1 @@
+if size :over 100K { discard; } elsif size :under 1M { keep; } else { stop; }

@@ -1,0 +1,2 @@
+if true {} else {}
+if false { keep; } else {}

@@ -1,0 +1,3 @@
+/* a **/ keep; /* b */
+#
+keep;/**/discard;

@@ -1,0 +1,3 @@
+require "envelope";
+if envelope :all :is "From" "a@b.c" { keep; }
+if envelope :domain "TO" "example.com" { discard; }

@@ -1,0 +1,2 @@
+require ["enotify","fcc"];
+notify :fcc "INBOX.Sent" "mailto:a@b.c";

@@ -1,0 +1,3 @@
+require "fileinto";
+fileinto "INBOX.a";
+fileinto "INBOX.été";

@@ -1,0 +1,3 @@
+require ["fileinto","copy"];
+fileinto :copy "x";
+redirect :copy "a@b.c";

@@ -1,0 +1,3 @@
+require ["fileinto","mailbox"];
+fileinto :create "INBOX.new";
+if mailboxexists ["INBOX.a","INBOX.b"] { keep; }

@@ -1,0 +1,3 @@
+require "imapflags";
+mark;
+unmark;

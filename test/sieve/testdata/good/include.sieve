@@ -1,0 +1,5 @@
+require "include";
+include "other";
+include :global :once "g";
+include :optional :personal "p";
+return;

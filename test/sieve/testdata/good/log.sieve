@@ -1,0 +1,2 @@
+require "vnd.cyrus.log";
+log "hello";

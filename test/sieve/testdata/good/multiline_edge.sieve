@@ -1,0 +1,10 @@
+require "reject";
+reject text: # comment after text
+abc
+..
+...x
+.
+;
+reject text:
+.
+;

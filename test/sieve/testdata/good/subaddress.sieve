@@ -1,0 +1,3 @@
+require ["subaddress","envelope"];
+if address :user "to" "joe" { keep; }
+if envelope :detail "to" "spam" { discard; }

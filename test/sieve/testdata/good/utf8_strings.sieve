@@ -1,0 +1,3 @@
+require ["fileinto","reject"];
+reject "日本";
+fileinto "😀";

@@ -1,0 +1,3 @@
+require "vacation-seconds";
+vacation :seconds 1 "short";
+vacation :days 200 "far";

@@ -1,0 +1,3 @@
+require "vacation-seconds";
+vacation :seconds 3600 "hour";
+vacation :seconds 300000 "more";
