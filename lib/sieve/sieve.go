@@ -1,11 +1,7 @@
-// Package sieve is the Sieve mail filtering language (RFC 5228 and the
-// extensions Cyrus 3.6.1 offers): the checker that timsieved and sievec
-// run on every script they are given, and the compiler to Cyrus 3.6.1's
-// bytecode, the <name>.bc files lmtpd executes.
-//
 // This file is the contract between the package and its users
 // (cmd/timsieved, cmd/sievec, later lmtpd); the parser and the bytecode
 // writer live beside it (doc.go describes them and the file format).
+
 package sieve
 
 import (
