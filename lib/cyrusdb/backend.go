@@ -32,7 +32,28 @@ const (
 	// for data whose readers check what they find (deliver.db: a mark is
 	// checked against the mailbox). twoskip only; others ignore it.
 	UnlockBeforeSync
+	// DeferSync: Commit returns once the transaction is complete in the
+	// file, before it is durable, and leaves the file marked dirty
+	// between transactions so that the next one need not sync that
+	// mark first. The handles of this process know such a file is
+	// consistent; other processes recover it (at no loss) when they
+	// open it. The caller makes each commit durable itself before it
+	// relies on it (DB.Sync, or a sync of the file system that holds
+	// the file, started after Commit returned), and the file is marked
+	// clean again by DB.Settle or Close. Only for a long-lived process
+	// that commits often (lmtpd's deliver.db); twoskip only, the others
+	// sync at every commit as usual.
+	DeferSync
 )
+
+// Settler is implemented by engines that can defer the sync of their
+// commits (see DeferSync).
+type Settler interface {
+	// Sync makes every commit so far durable.
+	Sync() error
+	// Settle makes every commit so far durable and marks the file clean.
+	Settle() error
+}
 
 // Options are everything Open can be told. Flags is the common part; the
 // rest concerns single backends.

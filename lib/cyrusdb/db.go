@@ -70,6 +70,36 @@ func (db *DB) Backend() string { return db.backend }
 // Engine gives access to the backend engine, for optional interfaces.
 func (db *DB) Engine() Engine { return db.eng }
 
+// Sync makes the commits of a DeferSync handle durable (an fsync of the
+// file); for other handles, whose commits are durable already, it does
+// nothing.
+func (db *DB) Sync() error {
+	return db.settler(func(s Settler) error { return s.Sync() })
+}
+
+// Settle makes the commits of a DeferSync handle durable and marks the
+// file clean, as Cyrus expects it between transactions; for other
+// handles it does nothing. Call it when the handle falls idle.
+func (db *DB) Settle() error {
+	return db.settler(func(s Settler) error { return s.Settle() })
+}
+
+func (db *DB) settler(fn func(Settler) error) error {
+	s, ok := db.eng.(Settler)
+	if !ok || db.opts.Flags&DeferSync == 0 {
+		return nil
+	}
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	db.state.Lock()
+	closed := db.closed
+	db.state.Unlock()
+	if closed {
+		return nil // Close has settled it
+	}
+	return fn(s)
+}
+
 // ErrTxOpen is returned by Close while a transaction is still open.
 var ErrTxOpen = errors.New("cyrusdb: close with a transaction still open")
 

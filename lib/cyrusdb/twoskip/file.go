@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime/debug"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -56,6 +57,10 @@ type DB struct {
 
 	// newLevel picks the level of a new RECORD (tests make it fixed).
 	newLevel func() uint8
+
+	// pausedUntil: a DeferSync handle commits as usual until then
+	// (defer.go).
+	pausedUntil time.Time
 }
 
 // randomLevel is Cyrus's randlvl(1, MAXLEVEL): start at 1, add one while
@@ -72,6 +77,7 @@ func randomLevel() uint8 {
 }
 
 func (d *DB) corrupt(off uint64, format string, args ...any) error {
+	d.distrust() // (defer.go) the next lock recovers the file
 	return cyrusdb.Corrupt(d.path, int64(off), format, args...)
 }
 
@@ -143,7 +149,7 @@ func (d *DB) openLocked() error {
 	if err := d.readHeader(); err != nil {
 		return err
 	}
-	if !d.isClean() {
+	if !d.isClean() && !d.trusted() {
 		if d.lock != writeLocked {
 			d.unlock()
 			return d.writeLock() // runs recovery
@@ -270,7 +276,7 @@ func (d *DB) readLock() error {
 			d.unlock()
 			return err
 		}
-		if d.isClean() || tries > 10 {
+		if d.isClean() || d.trusted() || tries > 10 {
 			return nil
 		}
 		// Unclean: recover under the write lock, then start again.
@@ -293,6 +299,7 @@ func (d *DB) writeLock() error {
 		d.unlock()
 		return err
 	}
+	d.noticeOtherWriters()
 	if err := d.recovery(); err != nil {
 		d.unlock()
 		return err

@@ -27,6 +27,11 @@ const (
 	offCRC         = 60
 
 	flagDirty = 1
+	// flagTxn is ours (Cyrus keeps flag bits it does not know and
+	// ignores them): set with DIRTY by every transaction of Gyrus before
+	// it writes anything, cleared by its commit. A DIRTY file without
+	// it, left by a deferred commit, is consistent (defer.go).
+	flagTxn = 2
 
 	typeDummy  = '='
 	typeRecord = '+'

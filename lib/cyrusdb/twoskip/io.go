@@ -384,13 +384,23 @@ func (d *DB) appendRecord(typ byte, level uint8, ptrs []uint64, key, val []byte)
 	return d.writeRecord(typ, level, ptrs, key, val)
 }
 
-// markDirty sets DIRTY in the header and makes it durable, once per
-// transaction, before anything else of the transaction is written.
+// markDirty sets DIRTY and flagTxn in the header, once per transaction,
+// before anything else of the transaction is written, and makes DIRTY
+// durable. On a file a deferred commit left DIRTY (defer.go) DIRTY is on
+// disk already: flagTxn only has to reach the other processes, which
+// the write alone does.
 func (d *DB) markDirty() error {
-	if d.hdr.flags&flagDirty != 0 {
+	if d.txn != nil {
+		d.txn.wrote = true
+	}
+	if d.hdr.flags&flagTxn != 0 {
 		return nil
 	}
-	d.hdr.flags |= flagDirty
+	wasDirty := d.hdr.flags&flagDirty != 0
+	d.hdr.flags |= flagDirty | flagTxn
+	if wasDirty {
+		return d.writeHeader()
+	}
 	return d.commitHeader()
 }
 

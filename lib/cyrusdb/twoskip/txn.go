@@ -29,14 +29,19 @@ func (d *DB) Close() error {
 	if d.txn != nil {
 		d.abortTxn()
 	}
+	var err error
+	if d.opts.Flags&cyrusdb.DeferSync != 0 {
+		err = d.Settle()
+	}
 	d.unlock()
 	d.closeFile()
-	return nil
+	return err
 }
 
 type txn struct {
 	d      *DB
 	write  bool
+	wrote  bool  // something was appended (the file is marked DIRTY)
 	failed error // a write failed: the transaction can only be aborted
 }
 
@@ -196,8 +201,11 @@ func (t *txn) Abort() (err error) {
 // holds, syncs, then writes the header with the new current_size and
 // DIRTY clear, and syncs again (with UnlockBeforeSync, after unlocking).
 func (d *DB) commitTxn() error {
-	if d.hdr.flags&flagDirty == 0 || !d.txn.write {
+	if !d.txn.write || !d.txn.wrote {
 		return nil
+	}
+	if d.deferring() {
+		return d.commitDeferred()
 	}
 	ptrs := [1]uint64{d.hdr.currentSize}
 	if _, err := d.appendRecord(typeCommit, 0, ptrs[:], nil, nil); err != nil {
@@ -211,7 +219,7 @@ func (d *DB) commitTxn() error {
 		return err
 	}
 	d.hdr.currentSize = d.end
-	d.hdr.flags &^= flagDirty
+	d.hdr.flags &^= flagDirty | flagTxn
 	if d.opts.Flags&cyrusdb.UnlockBeforeSync != 0 {
 		// The header is one pwrite: whoever locks next reads the new
 		// one, and a later writer's syncs cover it as well as ours.
@@ -233,6 +241,7 @@ func (d *DB) abortTxn() error {
 	d.end = d.hdr.currentSize
 	var err error
 	if d.lock == writeLocked {
+		d.distrust() // (defer.go) recovery1 leaves the file clean
 		_, err = d.recovery1()
 	}
 	d.loc = loc{key: d.loc.key[:0]}
