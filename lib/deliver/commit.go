@@ -91,24 +91,25 @@ type markReq struct {
 }
 
 // markAll writes the deliver.db records of every request waiting in one
-// transaction (one commit, its fsyncs shared): the group commit of
-// deliver.db across concurrent batches.
+// transaction, whose sync is the requesters' (see runComponent): the
+// group commit of deliver.db across concurrent batches.
 func (c *committer) markAll(reqs []*markReq) {
 	var recs []duplicate.Record
 	for _, r := range reqs {
 		recs = append(recs, r.recs...)
 	}
-	err := c.d.o.Dup.MarkAll(recs)
+	err := c.d.o.Dup.MarkAllDeferred(recs)
 	for _, r := range reqs {
 		r.err = err
 	}
 }
 
-// mark has recs written and waits for the commit.
+// mark has recs written and waits for the commit, which is durable only
+// once the caller synced deliver.db's file system.
 func (c *committer) mark(recs []duplicate.Record) error {
 	r := &markReq{recs: recs}
 	if !c.marks.do(r) {
-		return c.d.o.Dup.MarkAll(recs)
+		return c.d.o.Dup.MarkAllDeferred(recs)
 	}
 	return r.err
 }
@@ -320,31 +321,31 @@ func (c *committer) runComponent(items []*item) {
 			marks = append(marks, *it.mark)
 		}
 	}
-	// The message files, their directories and the cache entries of every
-	// mailbox of the component are synced at once (one sync of their
-	// file system, shared with the other batches), while deliver.db is
-	// marked: both must be on disk before an index says the messages are
-	// there, nothing orders them among themselves.
+	// deliver.db is marked without a sync of its own (MarkAllDeferred,
+	// a few writes under its lock); then the message files, their
+	// directories, the cache entries of every mailbox of the component
+	// and deliver.db are synced at once (one sync of their file systems,
+	// shared with the other batches): all must be on disk before an
+	// index says the messages are there, nothing orders them among
+	// themselves.
 	var txs []*mailbox.Tx
 	for _, ot := range st.order {
 		if ot.tx != nil {
 			txs = append(txs, ot.tx)
 		}
 	}
-	// A failed Flush is Commit's to report: it syncs what is left again.
+	var also []string
 	if c.d.o.Dup != nil && len(marks) > 0 {
-		flushed := make(chan struct{})
-		go func() {
-			mailbox.Flush(txs...)
-			close(flushed)
-		}()
 		if err := c.mark(marks); err != nil {
 			log.Error("DBERROR", "what", "duplicate_mark", "error", err)
+		} else {
+			also = append(also, c.d.o.Dup.Path())
 		}
-		<-flushed
-	} else {
-		mailbox.Flush(txs...)
 	}
+	// A failed Flush is Commit's to report: it syncs what is left again.
+	// (A failed sync of deliver.db is not: a mark lost in a crash lets a
+	// retried message through twice, it loses none.)
+	mailbox.FlushWith(also, txs...)
 	for _, ot := range st.order {
 		if ot.tx == nil {
 			continue

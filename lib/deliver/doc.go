@@ -38,13 +38,14 @@
 // mailbox exists and takes mail, the special use is not excluded, the
 // poster has 'p', the quota root is not over, the message is not a
 // duplicate) and appends the messages of the batch to each mailbox in
-// one lib/mailbox transaction. Then two things at once: the message
-// files, their directories and the cache entries of every mailbox of the
-// batch are synced (mailbox.Flush: one syncfs shared with every batch
-// syncing at that moment), and the deliver.db records of the batch are
-// written, in one transaction shared with the other batches marking at
-// the same time. After both, each mailbox's index is written and
-// fsynced (several batches are in flight at once: while one waits for
+// one lib/mailbox transaction. Then the deliver.db records of the batch
+// are written, in one transaction shared with the other batches marking
+// at the same time, committed without a sync of its own
+// (duplicate.MarkAllDeferred); then the message files, their
+// directories, the cache entries of every mailbox of the batch and
+// deliver.db are synced at once (mailbox.FlushWith: one syncfs shared
+// with every batch syncing at that moment). Then each mailbox's index is
+// written and fsynced (several batches are in flight at once: while one waits for
 // the disk, the next appends). The duplicate checks read deliver.db
 // through a handle of their own (duplicate.OpenConcurrent), in one read
 // transaction for all the batches checking at once. Only after the

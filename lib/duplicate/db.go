@@ -6,10 +6,13 @@ import (
 	"io"
 	"path/filepath"
 	"strconv"
+	"sync"
+	"time"
 
 	"gyrus/lib/config"
 	"gyrus/lib/cyrusdb"
 	_ "gyrus/lib/cyrusdb/backends" // duplicate_db may name any backend
+	"gyrus/lib/log"
 )
 
 // DefaultBackend is duplicate_db's default.
@@ -21,8 +24,17 @@ const FileName = "deliver.db"
 // DB is an open duplicate delivery database.
 type DB struct {
 	db *cyrusdb.DB // reads, and writes unless w is set
-	w  *cyrusdb.DB // the write handle of OpenConcurrent
+	w  *cyrusdb.DB // the write handle of OpenConcurrent (cyrusdb.DeferSync)
+
+	mu     sync.Mutex
+	settle *time.Timer // marks w clean once the writes pause
+	closed bool
 }
+
+// settleAfter is how long the writes of an OpenConcurrent database must
+// pause before the file is marked clean again (cyrusdb.DB.Settle): two
+// syncs, which a busy lmtpd should not pay between deliveries.
+const settleAfter = 200 * time.Millisecond
 
 // PathFromConfig returns duplicate_db_path (default
 // {configdirectory}/deliver.db) and duplicate_db.
@@ -53,14 +65,17 @@ func Open(path, backend string) (*DB, error) {
 // OpenConcurrent opens the database for a process whose goroutines check
 // and mark at the same time (lmtpd): reads go through a handle of their
 // own, so that they never queue behind a commit of this process in
-// progress, and writes through another, which lets go of the file lock
-// before the final sync of a commit (cyrusdb.UnlockBeforeSync): readers
-// go ahead while it waits for the disk. A reader may so see a mark a
-// moment before it is durable; lib/deliver checks every mark it finds
-// against the mailbox, so such a mark suppresses nothing that is not
-// there. (One write handle: with two committing at once, their locks
-// left the readers hardly a gap; bench/lmtp, 8 connections: 406 against
-// 475 messages/s, and 512 against 547 with the checks shared.)
+// progress, and writes through another whose commits do not sync
+// (cyrusdb.DeferSync): MarkAll syncs once after its commit, and
+// MarkAllDeferred leaves the sync to a sync of the file system the
+// caller runs anyway. Readers go ahead while a writer waits for the
+// disk, so a reader may see a mark a moment before it is durable;
+// lib/deliver checks every mark it finds against the mailbox, so such a
+// mark suppresses nothing that is not there. The file is marked clean
+// again when the writes pause (settleAfter) and at Close. (One write
+// handle: with two committing at once, their locks left the readers
+// hardly a gap; bench/lmtp, 8 connections: 406 against 475 messages/s,
+// and 512 against 547 with the checks shared.)
 func OpenConcurrent(path, backend string) (*DB, error) {
 	r, err := Open(path, backend)
 	if err != nil {
@@ -69,7 +84,7 @@ func OpenConcurrent(path, backend string) (*DB, error) {
 	if backend == "" {
 		backend = DefaultBackend
 	}
-	w, err := cyrusdb.Open(path, backend, cyrusdb.Create|cyrusdb.UnlockBeforeSync)
+	w, err := cyrusdb.Open(path, backend, cyrusdb.Create|cyrusdb.DeferSync)
 	if err != nil {
 		r.Close()
 		return nil, fmt.Errorf("DBERROR: opening %s: %w", path, err)
@@ -91,12 +106,45 @@ func OpenFromConfig(c *config.Config) (*DB, error) {
 	return Open(PathFromConfig(c))
 }
 
-// Close closes the database.
+// Close closes the database (marking it clean, see OpenConcurrent).
 func (d *DB) Close() error {
 	if d.w == nil {
 		return d.db.Close()
 	}
+	d.mu.Lock()
+	d.closed = true
+	if d.settle != nil {
+		d.settle.Stop()
+	}
+	d.mu.Unlock()
 	return errors.Join(d.w.Close(), d.db.Close())
+}
+
+// written follows every commit through the write handle: durable now
+// unless deferred, and the file marked clean once the writes pause.
+func (d *DB) written(deferred bool) error {
+	if d.w == nil {
+		return nil
+	}
+	var err error
+	if !deferred {
+		err = d.w.Sync()
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return err
+	}
+	if d.settle == nil {
+		d.settle = time.AfterFunc(settleAfter, func() {
+			if err := d.w.Settle(); err != nil {
+				log.Error("DBERROR", "what", "duplicate settle", "db", d.w.Path(), "error", err)
+			}
+		})
+	} else {
+		d.settle.Reset(settleAfter)
+	}
+	return err
 }
 
 // Path is the database file.
@@ -152,8 +200,21 @@ func (d *DB) Mark(k Key, mark int64, uid uint64) error {
 }
 
 // MarkAll records many deliveries in one transaction: one commit for
-// the whole batch.
+// the whole batch, durable when MarkAll returns.
 func (d *DB) MarkAll(recs []Record) error {
+	return d.markAll(recs, false)
+}
+
+// MarkAllDeferred is MarkAll for a database opened with OpenConcurrent,
+// except that the commit is not yet durable when it returns: the caller
+// makes it so with a sync of the file system that holds Path(), started
+// after MarkAllDeferred returned, before it relies on the marks. On
+// other databases it is MarkAll.
+func (d *DB) MarkAllDeferred(recs []Record) error {
+	return d.markAll(recs, true)
+}
+
+func (d *DB) markAll(recs []Record, deferred bool) error {
 	if len(recs) == 0 {
 		return nil
 	}
@@ -169,6 +230,9 @@ func (d *DB) MarkAll(recs []Record) error {
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("duplicate_mark: commit: %w", err)
+	}
+	if err := d.written(deferred); err != nil {
+		return fmt.Errorf("duplicate_mark: sync: %w", err)
 	}
 	return nil
 }
@@ -253,6 +317,9 @@ func (d *DB) Prune(cutoff int64, perTo map[string]int64) (PruneResult, error) {
 	}
 	if err := tx.Commit(); err != nil {
 		return PruneResult{Total: res.Total}, fmt.Errorf("duplicate_prune: commit: %w", err)
+	}
+	if err := d.written(false); err != nil {
+		return PruneResult{Total: res.Total}, fmt.Errorf("duplicate_prune: sync: %w", err)
 	}
 	return res, nil
 }

@@ -34,8 +34,13 @@
 // commit per group of batches instead of one per message. A DB is safe
 // for concurrent use (cyrusdb serialises the transactions of a handle);
 // one opened with OpenConcurrent reads through a handle of its own, so
-// that checks do not queue behind this process's commits, and its
-// commits let go of the file lock before their final sync.
+// that checks do not queue behind this process's commits, and commits
+// without syncing (cyrusdb.DeferSync): MarkAll then syncs once, and
+// MarkAllDeferred leaves the sync to the caller's sync of the file
+// system (lmtpd's, which it runs for the message files anyway). Such a
+// file stays DIRTY while lmtpd writes; other processes recover it when
+// they open it, losing nothing, and it is marked clean when the writes
+// pause.
 //
 // deliver.db is a cache: losing it lets a duplicate through, never loses
 // mail.

@@ -3,10 +3,12 @@ package duplicate
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func TestKeyRoundTrip(t *testing.T) {
@@ -154,6 +156,56 @@ func TestOpenConcurrent(t *testing.T) {
 	var b strings.Builder
 	if n, err := other.Dump(&b); err != nil || n != writers*each {
 		t.Fatalf("dump: %d records, %v", n, err)
+	}
+}
+
+// TestMarkAllDeferred: deferred marks are seen at once, by this DB and
+// by another opener, although the file stays DIRTY meanwhile, and the
+// file is marked clean once the marks pause.
+func TestMarkAllDeferred(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "deliver.db")
+	db, err := OpenConcurrent(path, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	dirty := func() bool {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b[59]&1 != 0 // twoskip header flags (big-endian, offset 56)
+	}
+	for i := range 20 {
+		k := Key{fmt.Sprintf("<%d@x>", i), "box", "d"}
+		if err := db.MarkAllDeferred([]Record{{k, int64(1000 + i), uint64(i + 1)}}); err != nil {
+			t.Fatal(err)
+		}
+		if m, err := db.Check(k); err != nil || m != int64(1000+i) {
+			t.Fatalf("check after deferred mark %d: %d %v", i, m, err)
+		}
+	}
+	if !dirty() {
+		t.Fatal("deliver.db clean right after deferred marks")
+	}
+	other, err := Open(path, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if n, err := other.Dump(&b); err != nil || n != 20 {
+		t.Fatalf("another opener: %d records, %v", n, err)
+	}
+	other.Close()
+	if err := db.MarkAllDeferred([]Record{{Key{"<last@x>", "box", "d"}, 1, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for dirty() {
+		if time.Now().After(deadline) {
+			t.Fatal("deliver.db still DIRTY long after the marks paused")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 

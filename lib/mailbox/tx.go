@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"sync"
@@ -565,10 +566,18 @@ type fileToSync struct {
 // much else is waiting to be written, an fsync of each instead (syncNew).
 //
 // Commit flushes what is left itself; a caller that flushes first (lmtpd,
-// for every mailbox of a batch at once, while it marks deliver.db)
+// for every mailbox of a batch at once, after it marked deliver.db)
 // leaves Commit only the index to write and fsync.
-func Flush(txs ...*Tx) error {
+func Flush(txs ...*Tx) error { return FlushWith(nil, txs...) }
+
+// FlushWith is Flush that also makes the files also durable (written
+// before the call): lmtpd's deliver.db marks, committed without a sync
+// of their own, ride on the same sync of the file system.
+func FlushWith(also []string, txs ...*Tx) error {
 	var dirs []string
+	for _, p := range also {
+		dirs = append(dirs, filepath.Dir(p))
+	}
 	for _, tx := range txs {
 		if tx.done {
 			return ErrClosed
@@ -590,7 +599,7 @@ func Flush(txs ...*Tx) error {
 		return nil
 	}
 	crashPoint("commit:after-cache-write")
-	if err := syncNew(txs, dirs); err != nil {
+	if err := syncNew(txs, dirs, also); err != nil {
 		return err
 	}
 	for _, tx := range txs {
@@ -607,15 +616,20 @@ func Flush(txs ...*Tx) error {
 	return nil
 }
 
-// syncNew makes the new files, the directories dirs and the written
-// cache entries of txs durable: one shared sync of their file systems
-// while that is cheap (fileio.SyncFSCheap), else an fsync of each, all
-// in flight at once so that the device merges their cache flushes.
-func syncNew(txs []*Tx, dirs []string) error {
+// syncNew makes the new files, the directories dirs, the files also (in
+// dirs too) and the written cache entries of txs durable: one shared
+// sync of their file systems while that is cheap (fileio.SyncFSCheap),
+// else an fsync of each, all in flight at once so that the device merges
+// their cache flushes.
+func syncNew(txs []*Tx, dirs, also []string) error {
 	if fileio.SyncFSCheap() && !forceFileSyncs {
 		return fileio.SyncFS(dirs...)
 	}
 	var syncs []func() error
+	for _, p := range also {
+		syncs = append(syncs, func() error { return fsyncFile(p) })
+	}
+	dirs = dirs[len(also):] // a file's own directory needs no sync for it
 	for _, tx := range txs {
 		for _, f := range tx.syncFiles {
 			syncs = append(syncs, func() error { return fsyncFile(f.path) })
