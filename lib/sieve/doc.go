@@ -29,10 +29,12 @@
 // Known differences from Cyrus:
 //   - After a syntax error the parser stops; Cyrus's bison recovers and
 //     may report more problems after it. The first syntax error is on
-//     the same line, worded the same ("syntax error"). For the same
-//     reason, inside the block of an ihave test naming an unknown
-//     extension, unknown syntax is a syntax error here where Cyrus
-//     turns the command into a run-time error action.
+//     the same line, worded the same ("syntax error"). Where Cyrus does
+//     not count the error (inside the block of an ihave test naming an
+//     unknown extension, RFC 5463 4), the parser recovers where bison
+//     does, with the same result: a command becomes an error action
+//     ("unsupported extension: line N"), the test of an if, or a test
+//     list up to the error, becomes false.
 //   - Regular expressions (:regex) are checked with Go's RE2 syntax,
 //     close to the PCRE Cyrus uses; the message of a bad expression is
 //     Go's.

@@ -86,16 +86,78 @@ func (p *parser) errorf(format string, a ...any) {
 	}
 }
 
-// syntax reports an unexpected token and gives up on the script: Cyrus
-// goes on after one with bison's error recovery, which this parser does
-// not imitate. (So inside the block of an ihave naming an unknown
-// extension, where Cyrus turns unknown commands into run-time errors,
-// a syntax error still fails the script here.)
+// syntaxBail unwinds the parser after a syntax error.
+type syntaxBail struct{}
+
+// abortParse ends the parse without more problems: bison's error
+// recovery ran into the end of the script (Cyrus then compiles an empty
+// script, if no error was counted).
+type abortParse struct{}
+
+// syntax reports an unexpected token (the last one read, which becomes
+// the lookahead again) and unwinds to the nearest place that recovers.
+// When the error counts, nothing does: Cyrus's bison recovers and may
+// report more problems after it, this parser stops at the first. Inside
+// the block of an ihave test naming an unknown extension, where errors
+// do not count (RFC 5463 4), the parser recovers as bison does: a test
+// becomes false (recoverTest) and a command an error action
+// (recoverCommand).
 func (p *parser) syntax(t token) {
-	// Cyrus's bison prints no more than this (YYERROR_VERBOSE is not
-	// honoured by the bison it is built with)
-	p.probs = append(p.probs, Problem{Line: p.lex.line, Msg: "syntax error"})
-	panic(bail{})
+	p.tok, p.have = t, true
+	if p.ignoreErr == 0 {
+		// Cyrus's bison prints no more than this (YYERROR_VERBOSE is
+		// not honoured by the bison it is built with)
+		p.probs = append(p.probs, Problem{Line: p.lex.line, Msg: "syntax error"})
+		panic(bail{})
+	}
+	panic(syntaxBail{})
+}
+
+// skipUntil discards tokens until the lookahead is one that ok accepts,
+// as bison does after shifting its error token.
+func (p *parser) skipUntil(ok func(token) bool) {
+	for {
+		t := p.peek()
+		if ok(t) {
+			return
+		}
+		if t.kind == tEOF {
+			panic(abortParse{})
+		}
+		p.take()
+	}
+}
+
+// recoverCommand is bison's "command: error ';'": after a syntax error
+// whose message was not counted, tokens up to the next ';' are dropped
+// and the command becomes an error action naming the line.
+func (p *parser) recoverCommand(c **command) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	if _, ok := r.(syntaxBail); !ok {
+		panic(r)
+	}
+	p.skipUntil(func(t token) bool { return t.kind == tChar && t.ch == ';' })
+	p.take()
+	p.support |= capIhave
+	msg := fmt.Sprintf("%s: line %d", errUnsuppExt, p.lex.line)
+	*c = &command{op: opError, args: []arg{str(msg)}}
+}
+
+// recoverTest is bison's "test: error": the test is false, and tokens
+// are dropped until one that may follow the test.
+func (p *parser) recoverTest(t **test, follow string) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	if _, ok := r.(syntaxBail); !ok {
+		panic(r)
+	}
+	p.skipUntil(func(t token) bool { return t.kind == tChar && strings.IndexByte(follow, t.ch) >= 0 })
+	*t = &test{op: tcFalse}
 }
 
 func (p *parser) has(c capa) bool { return p.support&c != 0 }
@@ -180,9 +242,16 @@ func (p *parser) script() []*command {
 	}
 	var cmds []*command
 	for p.peek().kind != tEOF {
-		cmds = append(cmds, p.command())
+		cmds = append(cmds, p.commandOrError())
 	}
 	return cmds
+}
+
+func (p *parser) commandOrError() (c *command) {
+	depth := p.depth
+	defer func() { p.depth = depth }()
+	defer p.recoverCommand(&c)
+	return p.command()
 }
 
 func (p *parser) require(l []string) {
@@ -212,7 +281,7 @@ func (p *parser) block() []*command {
 		if p.peek().kind == tEOF {
 			p.syntax(p.peek())
 		}
-		cmds = append(cmds, p.command())
+		cmds = append(cmds, p.commandOrError())
 	}
 	p.take()
 	return cmds
@@ -257,7 +326,7 @@ func (p *parser) command() *command {
 func (p *parser) thenElse() *command {
 	p.enter()
 	defer p.leave()
-	cond := p.test()
+	cond := p.ifTest()
 	c := &command{op: opIf, cond: cond}
 	c.then = p.block()
 	switch {

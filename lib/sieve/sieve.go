@@ -93,10 +93,12 @@ func Compile(src []byte, o Options) (bc []byte, err error) {
 	var cmds []*command
 	func() {
 		defer func() {
-			if r := recover(); r != nil {
-				if _, ok := r.(bail); !ok {
-					panic(r)
-				}
+			switch r := recover().(type) {
+			case nil, bail:
+			case abortParse:
+				cmds = nil
+			default:
+				panic(r)
 			}
 		}()
 		cmds = p.script()

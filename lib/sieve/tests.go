@@ -127,6 +127,32 @@ func (p *parser) startsList() bool {
 	return t.kind == tString || t.kind == tChar && t.ch == '['
 }
 
+// ifTest is the test of an if or elsif: the place where Cyrus's parser
+// recovers from an ignored syntax error anywhere in it (even in a test
+// nested in anyof or not, the whole test becomes false).
+func (p *parser) ifTest() (tt *test) {
+	depth := p.depth
+	defer func() { p.depth = depth }()
+	defer p.recoverTest(&tt, "{")
+	return p.test()
+}
+
+// listTest reads a test of anyof/allof; false after an ignored syntax
+// error in it.
+func (p *parser) listTest() (t *test, ok bool) {
+	depth := p.depth
+	defer func() {
+		if r := recover(); r != nil {
+			if _, is := r.(syntaxBail); !is {
+				panic(r)
+			}
+			p.depth = depth
+			t, ok = nil, false
+		}
+	}()
+	return p.test(), true
+}
+
 func (p *parser) test() *test {
 	p.enter()
 	defer p.leave()
@@ -364,7 +390,15 @@ func (p *parser) anyAll(any bool) *test {
 	p.expectChar('(')
 	var tl []*test
 	for {
-		tl = append(tl, p.test())
+		if t, ok := p.listTest(); ok {
+			tl = append(tl, t)
+		} else {
+			// bison recovers in the state after '(' (not after ','):
+			// the tests read so far are dropped, a false test stands
+			// for them all
+			tl = []*test{{op: tcFalse}}
+			p.skipUntil(func(t token) bool { return t.kind == tChar && (t.ch == ',' || t.ch == ')') })
+		}
 		if len(tl) > MaxListLen {
 			p.probs = append(p.probs, Problem{Line: p.lex.line, Msg: "test list too long"})
 			panic(bail{})

@@ -1,0 +1,5 @@
+require "ihave";
+if ihave "spamtest" {
+  spamtest :value "ge" "3";
+  keep;
+}

@@ -1,0 +1,5 @@
+require "ihave";
+if ihave "spamtest" {
+  if spamtest :value "ge" "3" { discard; }
+}
+keep;

@@ -1,0 +1,2 @@
+require "ihave";
+if ihave "foo" { if anyof(true, foo, false) { keep; } }
