@@ -3,7 +3,6 @@ package main
 import (
 	"strings"
 
-	"gyrus/lib/config"
 	"gyrus/lib/version"
 )
 
@@ -32,12 +31,13 @@ func (s *Session) capabilities() {
 	if !s.tlsRequired && !s.authed {
 		line("SASL", strings.Join(s.sasl.Mechanisms(s.saslState()), " "))
 	}
-	line("SIEVE", s.srv.sieveOpts.Capability())
-	ext := s.srv.sieveOpts.Extensions
-	if ext&config.SieveExtensionsNotify != 0 {
+	line("SIEVE", s.srv.sieveCapability)
+	// the companions of enotify and extlists, when the compiler offers
+	// them (Cyrus sieve_listextensions)
+	if s.srv.sieveWords["enotify"] {
 		line("NOTIFY", "mailto") // RFC 5804 1.7, RFC 5435
 	}
-	if ext&config.SieveExtensionsExtlists != 0 {
+	if s.srv.sieveWords["extlists"] {
 		line("EXTLISTS", "urn:ietf:params:sieve:addrbook") // RFC 6134 2.2
 	}
 	if s.srv.tlsConfigured && !s.tlsDone && !s.authed {

@@ -44,11 +44,15 @@ type Server struct {
 	admins        []string
 	proxyservers  []string
 
-	sieveOpts     sieve.Options
-	compile       func([]byte, sieve.Options) ([]byte, error) // sieve.Compile (unit tests replace it)
-	maxScriptSize int                                         // sieve_maxscriptsize in bytes
-	maxScripts    int
-	timeout       time.Duration
+	sieveOpts sieve.Options
+	// sieveCapability is the SIEVE capability (the enabled extensions
+	// lib/sieve implements), sieveWords its words
+	sieveCapability string
+	sieveWords      map[string]bool
+	compile         func([]byte, sieve.Options) ([]byte, error) // sieve.Compile (unit tests replace it)
+	maxScriptSize   int                                         // sieve_maxscriptsize in bytes
+	maxScripts      int
+	timeout         time.Duration
 	// initErr: the store cannot be used (sieveusehomedir); every session
 	// is told so and closed, as Cyrus's timsieved does.
 	initErr string
@@ -87,6 +91,11 @@ func NewServer(env *service.Env) (*Server, error) {
 
 	s.sieveOpts = sieve.OptionsFromConfig(c)
 	s.compile = sieve.Compile
+	s.sieveCapability = s.sieveOpts.Capability()
+	s.sieveWords = map[string]bool{}
+	for _, w := range strings.Fields(s.sieveCapability) {
+		s.sieveWords[w] = true
+	}
 	s.maxScriptSize = c.SieveMaxscriptsize() * 1024
 	s.maxScripts = c.SieveMaxscripts()
 	// Cyrus: the timeout key, never under 10 minutes (RFC 5804 gives no

@@ -18,6 +18,10 @@
 //	<name>.bc       its bytecode (lib/sieve), what lmtpd runs
 //	defaultbc       the active script: a symbolic link to <name>.bc
 //
+// The modification time of <name>.script is when the script was first
+// stored (replacing and renaming keep it): it is the creation order in
+// which Cyrus lists scripts.
+//
 // Cyrus 3.6.1's own timsieved keeps the sources in the user's #sieve
 // mailbox and only the .bc files and defaultbc here; the <name>.script
 // files are the layout of earlier versions, which 3.6.1 still reads: its

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // File names (Cyrus imap/sievedir.h).
@@ -64,8 +65,10 @@ func (d *Dir) Create() error {
 	return nil
 }
 
-// List returns the scripts (the <name>.script regular files) sorted by
-// name, with the active one marked. A missing directory has none.
+// List returns the scripts (the <name>.script regular files) with the
+// active one marked, oldest first: in the order they were created, as
+// Cyrus 3.6.1 lists them (a replaced or renamed script keeps its place,
+// see Put), names breaking ties. A missing directory has none.
 func (d *Dir) List() ([]Script, error) {
 	ents, err := os.ReadDir(d.Path)
 	if err != nil {
@@ -76,16 +79,36 @@ func (d *Dir) List() ([]Script, error) {
 	}
 	active, _ := d.Active()
 	var out []Script
+	var born []int64
 	for _, e := range ents {
 		n := e.Name()
 		if !e.Type().IsRegular() || !strings.HasSuffix(n, ScriptSuffix) || len(n) == len(ScriptSuffix) {
 			continue
 		}
+		fi, err := e.Info()
+		if err != nil {
+			continue // removed meanwhile
+		}
 		name := strings.TrimSuffix(n, ScriptSuffix)
 		out = append(out, Script{Name: name, Active: name == active})
+		born = append(born, fi.ModTime().UnixNano())
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
+	idx := make([]int, len(out))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(a, b int) bool {
+		i, j := idx[a], idx[b]
+		if born[i] != born[j] {
+			return born[i] < born[j]
+		}
+		return out[i].Name < out[j].Name
+	})
+	sorted := make([]Script, len(out))
+	for k, i := range idx {
+		sorted[k] = out[i]
+	}
+	return sorted, nil
 }
 
 // Count is the number of scripts.
@@ -167,6 +190,9 @@ func (d *Dir) ActiveBytecodePath() (string, bool) {
 
 // Put stores a script and its bytecode, replacing a script of the same
 // name (and so, when that one is active, the active script), durably.
+// The modification time of <name>.script is the script's creation time:
+// a replacement keeps the time of the script it replaces, so that List
+// keeps Cyrus's order.
 func (d *Dir) Put(name string, script, bytecode []byte) error {
 	if !ValidName(name) {
 		return ErrInvalidName
@@ -183,6 +209,13 @@ func (d *Dir) Put(name string, script, bytecode []byte) error {
 		os.Remove(bcTmp)
 		return err
 	}
+	// the file system's clock may be too coarse to order two scripts
+	// stored in a row: the creation time is set to the nanosecond
+	born := time.Now()
+	if fi, err := os.Lstat(d.file(name + ScriptSuffix)); err == nil && fi.Mode().IsRegular() {
+		born = fi.ModTime()
+	}
+	os.Chtimes(srcTmp, time.Time{}, born)
 	if err := os.Rename(bcTmp, d.file(name+BytecodeSuffix)); err != nil {
 		os.Remove(bcTmp)
 		os.Remove(srcTmp)

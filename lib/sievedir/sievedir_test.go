@@ -109,3 +109,28 @@ func TestLeftoverTemp(t *testing.T) {
 		t.Fatalf("Count = %d, %v", n, err)
 	}
 }
+
+// List gives the creation order; replacing or renaming a script keeps
+// its place.
+func TestListOrder(t *testing.T) {
+	d := Open(t.TempDir())
+	for _, n := range []string{"z", "a", "m"} {
+		if err := d.Put(n, []byte(n), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := d.Put("z", []byte("again"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Rename("a", "b"); err != nil {
+		t.Fatal(err)
+	}
+	l, _ := d.List()
+	var names []string
+	for _, s := range l {
+		names = append(names, s.Name)
+	}
+	if strings.Join(names, " ") != "z b m" {
+		t.Errorf("order %v, want z b m", names)
+	}
+}

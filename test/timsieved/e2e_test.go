@@ -313,3 +313,19 @@ func TestMalformedAndEOF(t *testing.T) {
 }
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+// A script name outside ASCII comes back as it was sent. Cyrus 3.6.1
+// lists it MIME-encoded ("=?UTF-8?Q?na=C3=AFve?=") and then answers
+// NONEXISTENT to every command that names it; Gyrus does not copy that.
+func TestNonASCIIName(t *testing.T) {
+	requireCompiler(t)
+	in := startGyrus(t, makeCerts(t), nil, map[string]string{"alice": "alicepw"})
+	c, _ := Dial(t, in.Addr("sieve"))
+	login(t, c, "alice", "alicepw")
+	c.Cmd("OK", "PUTSCRIPT "+literal("naïve")+" "+literal("keep;"))
+	if r := c.Cmd("OK", "LISTSCRIPTS"); r[0] != `"naïve"` {
+		t.Errorf("LISTSCRIPTS: %q", r)
+	}
+	c.Cmd("OK", "GETSCRIPT "+literal("naïve"))
+	c.Cmd("OK", "DELETESCRIPT "+literal("naïve"))
+}
