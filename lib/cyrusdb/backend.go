@@ -24,14 +24,6 @@ const (
 	// process (the kernel keeps the writes), but not after a power loss.
 	// For tests, benchmarks and scratch databases only.
 	NoSync
-	// UnlockBeforeSync lets go of the file lock once a commit is written
-	// and complete, before its final sync: other handles may read (and
-	// the next writer write) while this one waits for the disk. Commit
-	// still returns only once the commit is durable, but others can see
-	// it a moment before, and act on it before a crash undoes it. Only
-	// for data whose readers check what they find (deliver.db: a mark is
-	// checked against the mailbox). twoskip only; others ignore it.
-	UnlockBeforeSync
 	// DeferSync: Commit returns once the transaction is complete in the
 	// file, before it is durable, and leaves the file marked dirty
 	// between transactions so that the next one need not sync that

@@ -22,6 +22,8 @@
 //     writes the header with the new current_size and DIRTY clear, and
 //     fsyncs again. A writer that dies anywhere leaves a file that
 //     recovery (ours or Cyrus's) brings back to the last commit.
+//     (A DeferSync handle commits without syncing and leaves DIRTY set
+//     between its transactions; its caller syncs: defer.go.)
 //   - The file is only ever extended by writing data to it, never ahead
 //     of it (ftruncate is used only to cut it back to current_size).
 //   - A committed record head (below current_size) is rewritten with a

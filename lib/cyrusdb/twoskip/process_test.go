@@ -60,11 +60,7 @@ func worker(spec string) error {
 		if sync == 0 {
 			flags |= cyrusdb.NoSync
 		}
-		switch id % 4 {
-		case 1, 3:
-			// half the writers let go of the lock before the final sync
-			flags |= cyrusdb.UnlockBeforeSync
-		case 2:
+		if id%4 == 2 {
 			// one in four leaves the file DIRTY between its commits
 			// (the others recover it whenever they lock it)
 			flags |= cyrusdb.DeferSync
@@ -92,15 +88,12 @@ func worker(spec string) error {
 		}
 		return nil
 	case "crash":
-		// arg = "<nosync>,<flushAt>[,<unlockBeforeSync>[,<deferSync>]]"
-		var nosync, flush, early, deferred int
-		fmt.Sscanf(arg, "%d,%d,%d,%d", &nosync, &flush, &early, &deferred)
+		// arg = "<nosync>,<flushAt>[,<deferSync>]"
+		var nosync, flush, deferred int
+		fmt.Sscanf(arg, "%d,%d,%d", &nosync, &flush, &deferred)
 		flags := cyrusdb.Flags(0)
 		if nosync != 0 {
 			flags |= cyrusdb.NoSync
-		}
-		if early != 0 {
-			flags |= cyrusdb.UnlockBeforeSync
 		}
 		if deferred != 0 {
 			flags |= cyrusdb.DeferSync
@@ -240,8 +233,8 @@ func TestMultiProcess(t *testing.T) {
 // TestCrash kills a writer with SIGKILL at random moments (inside commits
 // and repacks) and checks after each kill that opening recovers every
 // acknowledged transaction and no partial one. Even rounds write with
-// fsync (one in four with UnlockBeforeSync, one in four with DeferSync,
-// the file left DIRTY between commits); odd rounds without, and with an
+// fsync (every other one with DeferSync, the file left DIRTY between
+// commits); odd rounds without, and with an
 // append buffer of 1 KiB so that transactions reach the file (and have
 // their heads edited there) before their commit. GYRUS_TWOSKIP_CRASH_ROUNDS sets the number of rounds:
 // issue #3 asks for 200 (about a minute on the shared 2-core machine);
@@ -263,10 +256,7 @@ func TestCrash(t *testing.T) {
 		case 1, 3:
 			spec = "crash:" + path + ":1,1024"
 		case 2:
-			spec = "crash:" + path + ":0,0,1" // UnlockBeforeSync
-		}
-		if round%8 == 4 {
-			spec = "crash:" + path + ":0,0,0,1" // DeferSync
+			spec = "crash:" + path + ":0,0,1" // DeferSync
 		}
 		cmd := startWorker(t, spec, pw)
 		pw.Close()

@@ -187,7 +187,7 @@ func (d *DB) recovery2() error {
 	os.Remove(newPath)
 	o := d.opts
 	o.Flags |= cyrusdb.Create | cyrusdb.NoCompact
-	o.Flags &^= cyrusdb.DeferSync | cyrusdb.UnlockBeforeSync // durable before the rename
+	o.Flags &^= cyrusdb.DeferSync // durable before the rename
 	nd, err := open(newPath, o)
 	if err != nil {
 		return err

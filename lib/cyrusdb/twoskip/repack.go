@@ -23,7 +23,7 @@ func (d *DB) checkpoint() error {
 	os.Remove(newPath)
 	o := d.opts
 	o.Flags |= cyrusdb.Create | cyrusdb.NoCompact
-	o.Flags &^= cyrusdb.DeferSync | cyrusdb.UnlockBeforeSync // durable before the rename
+	o.Flags &^= cyrusdb.DeferSync // durable before the rename
 	nd, err := open(newPath, o)
 	if err != nil {
 		d.unlock()

@@ -199,7 +199,7 @@ func (t *txn) Abort() (err error) {
 
 // commitTxn appends the COMMIT record, writes what the append buffer
 // holds, syncs, then writes the header with the new current_size and
-// DIRTY clear, and syncs again (with UnlockBeforeSync, after unlocking).
+// DIRTY clear, and syncs again (DeferSync: defer.go).
 func (d *DB) commitTxn() error {
 	if !d.txn.write || !d.txn.wrote {
 		return nil
@@ -220,15 +220,6 @@ func (d *DB) commitTxn() error {
 	}
 	d.hdr.currentSize = d.end
 	d.hdr.flags &^= flagDirty | flagTxn
-	if d.opts.Flags&cyrusdb.UnlockBeforeSync != 0 {
-		// The header is one pwrite: whoever locks next reads the new
-		// one, and a later writer's syncs cover it as well as ours.
-		if err := d.writeHeader(); err != nil {
-			return err
-		}
-		d.unlock()
-		return d.sync()
-	}
 	return d.commitHeader()
 }
 
