@@ -48,7 +48,7 @@ func TestTranscripts(t *testing.T) {
 			"HAVESPACE \"x\" 100000\r\nHAVESPACE \"x\" 100\r\n" +
 			"DELETESCRIPT \"s1\"\r\nRENAMESCRIPT \"s1\" \"s2\"\r\nLISTSCRIPTS\r\n" +
 			"SETACTIVE \"\"\r\nDELETESCRIPT \"s2\"\r\nLISTSCRIPTS\r\nGETSCRIPT \"s2\"\r\n",
-			"OK\r\nOK\r\nNO \"script has errors\"\r\nOK\r\n\"s1\" ACTIVE\r\nOK\r\n{5}\r\nkeep;\r\nOK\r\n" +
+			"OK\r\nOK\r\nNO {22}\r\nline 1: syntax error\r\n\r\nOK\r\n\"s1\" ACTIVE\r\nOK\r\n{5}\r\nkeep;\r\nOK\r\n" +
 				"NO (QUOTA/MAXSIZE) \"Script size is too large. Max script size is 32768 bytes\"\r\nOK\r\n" +
 				"NO (ACTIVE) \"Active script cannot be deleted\"\r\nOK\r\n\"s2\" ACTIVE\r\nOK\r\n" +
 				"OK\r\nOK\r\nOK\r\nNO (NONEXISTENT) \"Script does not exist\"\r\n"},
@@ -77,7 +77,10 @@ func TestGreeting(t *testing.T) {
 	g := ts.greeting(t)
 	want := "\"IMPLEMENTATION\" \"Gyrus timsieved"
 	if !strings.HasPrefix(g, want) || !strings.Contains(g, "\r\n\"VERSION\" \"1.0\"\r\n\"SASL\" \"PLAIN LOGIN\"\r\n\"SIEVE\" ") ||
-		!strings.HasSuffix(g, "\"NOTIFY\" \"mailto\"\r\n\"EXTLISTS\" \"urn:ietf:params:sieve:addrbook\"\r\n\"UNAUTHENTICATE\"\r\nOK\r\n") {
+		!strings.Contains(g, "\"SIEVE\" \""+ts.sieveCapability+"\"\r\n") ||
+		!strings.HasSuffix(g, "\"UNAUTHENTICATE\"\r\nOK\r\n") ||
+		strings.Contains(g, "\"NOTIFY\" \"mailto\"\r\n") != ts.sieveWords["enotify"] ||
+		strings.Contains(g, "\"EXTLISTS\"") != ts.sieveWords["extlists"] {
 		t.Errorf("greeting %q", g)
 	}
 	out := ts.transcript(t, "AUTHENTICATE \"PLAIN\" \""+alicePlain+"\"\r\nCAPABILITY\r\nUNAUTHENTICATE\r\nCAPABILITY\r\n")
