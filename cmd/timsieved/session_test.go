@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
 	"encoding/base64"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 var alicePlain = base64.StdEncoding.EncodeToString([]byte("\x00alice\x00secret"))
@@ -140,5 +144,30 @@ func TestNoInbox(t *testing.T) {
 	out := ts.transcript(t, "AUTHENTICATE \"PLAIN\" \""+p+"\"\r\n")
 	if !strings.HasSuffix(out, "NO \"Authentication Error\"\r\nBYE \"Shutdown TCP timeout\"\r\n") {
 		t.Errorf("got %q", out)
+	}
+}
+
+// A client silent for longer than the timeout is told goodbye and
+// disconnected (Cyrus: the timeout key, at least 10 minutes; shortened
+// here).
+func TestIdleTimeout(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ts.timeout = 200 * time.Millisecond
+	srv, cli := net.Pipe()
+	defer cli.Close()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		newSession(ts.Server, srv, nil).run(context.Background())
+		srv.Close()
+	}()
+	b, _ := io.ReadAll(cli)
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("session did not end")
+	}
+	if !strings.HasSuffix(string(b), "OK\r\nBYE \"Shutdown TCP timeout\"\r\n") {
+		t.Errorf("got %q", b)
 	}
 }
