@@ -491,11 +491,13 @@ func (p *parser) flagAction(name string) *command {
 			break
 		}
 		s := p.str()
-		if !p.startsList() {
+		if p.isChar(';') {
 			flags = []string{s}
 			break
 		}
-		// a string followed by another list is the variable name
+		// a string followed by another list is the variable name (and
+		// so is one followed by anything but ';': bison's default
+		// reduction there, before it sees the syntax error)
 		if variable != nil {
 			p.errorf(errDuplicateArg, "variablename")
 		} else if !p.has(capImap4flags) {

@@ -100,7 +100,7 @@ type abortParse struct{}
 // report more problems after it, this parser stops at the first. Inside
 // the block of an ihave test naming an unknown extension, where errors
 // do not count (RFC 5463 4), the parser recovers as bison does: a test
-// becomes false (recoverTest) and a command an error action
+// becomes false (thenElse, anyAll) and a command an error action
 // (recoverCommand).
 func (p *parser) syntax(t token) {
 	p.tok, p.have = t, true
@@ -144,20 +144,6 @@ func (p *parser) recoverCommand(c **command) {
 	p.support |= capIhave
 	msg := fmt.Sprintf("%s: line %d", errUnsuppExt, p.lex.line)
 	*c = &command{op: opError, args: []arg{str(msg)}}
-}
-
-// recoverTest is bison's "test: error": the test is false, and tokens
-// are dropped until one that may follow the test.
-func (p *parser) recoverTest(t **test, follow string) {
-	r := recover()
-	if r == nil {
-		return
-	}
-	if _, ok := r.(syntaxBail); !ok {
-		panic(r)
-	}
-	p.skipUntil(func(t token) bool { return t.kind == tChar && strings.IndexByte(follow, t.ch) >= 0 })
-	*t = &test{op: tcFalse}
 }
 
 func (p *parser) has(c capa) bool { return p.support&c != 0 }
@@ -278,9 +264,7 @@ func (p *parser) block() []*command {
 	p.expectChar('{')
 	var cmds []*command
 	for !p.isChar('}') {
-		if p.peek().kind == tEOF {
-			p.syntax(p.peek())
-		}
+		// (at the end of the script, the command's error is the one)
 		cmds = append(cmds, p.commandOrError())
 	}
 	p.take()
@@ -326,8 +310,38 @@ func (p *parser) command() *command {
 func (p *parser) thenElse() *command {
 	p.enter()
 	defer p.leave()
-	cond := p.ifTest()
-	c := &command{op: opIf, cond: cond}
+	var cond *test
+	for attempt := 0; ; attempt++ {
+		if c := p.tryThenElse(&cond, attempt == 0); c != nil {
+			return c
+		}
+		// An ignored syntax error in the test, before the then block or
+		// in the else/elsif part: bison goes back to the state after
+		// "if" (the nearest one that takes its error token), so the
+		// test becomes false and the next block is the then block.
+		cond = &test{op: tcFalse}
+		p.skipUntil(func(t token) bool { return t.kind == tChar && t.ch == '{' })
+	}
+}
+
+// tryThenElse parses [test] block [elsif ... | else block]; nil after an
+// ignored syntax error outside the blocks' commands (those recover on
+// their own).
+func (p *parser) tryThenElse(cond **test, withTest bool) (c *command) {
+	depth := p.depth
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(syntaxBail); !ok {
+				panic(r)
+			}
+			p.depth = depth
+			c = nil
+		}
+	}()
+	if withTest {
+		*cond = p.test()
+	}
+	c = &command{op: opIf, cond: *cond}
 	c.then = p.block()
 	switch {
 	case p.isWord("elsif"):
@@ -338,7 +352,7 @@ func (p *parser) thenElse() *command {
 		c.els = p.block()
 	}
 	c.hasElse = len(c.els) > 0
-	if cond.ignoreErr != 0 {
+	if (*cond).ignoreErr != 0 {
 		p.ignoreErr--
 	}
 	return c

@@ -294,6 +294,18 @@ func TestAddress(t *testing.T) {
 	}
 }
 
+func TestValidUTF8(t *testing.T) {
+	for s, want := range map[string]bool{
+		"": true, "abc": true, "\u00e9t\u00e9": true, "\U0001F600": true,
+		"\xff": true, "a\xff": true, "a\xc0": true, // a bad last lead byte slips through, as in Cyrus
+		"\xffa": false, "\xc3": false, "\xc3A": false, "\xe0\x80\x80": false, "\xc0\x80": false,
+	} {
+		if validUTF8(s) != want {
+			t.Errorf("validUTF8(%q) = %v", s, !want)
+		}
+	}
+}
+
 func TestFlagList(t *testing.T) {
 	p := &parser{support: capBase}
 	got := p.flagList([]string{"\\SEEN  $a", "\\Bogus", "$A", "bad(", "\\seen"})

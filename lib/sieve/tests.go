@@ -127,16 +127,6 @@ func (p *parser) startsList() bool {
 	return t.kind == tString || t.kind == tChar && t.ch == '['
 }
 
-// ifTest is the test of an if or elsif: the place where Cyrus's parser
-// recovers from an ignored syntax error anywhere in it (even in a test
-// nested in anyof or not, the whole test becomes false).
-func (p *parser) ifTest() (tt *test) {
-	depth := p.depth
-	defer func() { p.depth = depth }()
-	defer p.recoverTest(&tt, "{")
-	return p.test()
-}
-
 // listTest reads a test of anyof/allof; false after an ignored syntax
 // error in it.
 func (p *parser) listTest() (t *test, ok bool) {

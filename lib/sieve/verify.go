@@ -106,7 +106,9 @@ func (p *parser) checkIdentifier(s string) bool {
 }
 
 // validUTF8 is Cyrus's test (RFC 2640 annex B.1), which still takes the
-// five- and six-byte forms of old UTF-8.
+// five- and six-byte forms of old UTF-8 and, as it stops only after
+// moving past a bad byte, does not see a bad lead byte at the very end
+// ("a\xff" passes, "\xffa" does not).
 func validUTF8(s string) bool {
 	trailing := 0
 	var mask2 byte
@@ -125,13 +127,15 @@ func validUTF8(s string) bool {
 			trailing--
 			continue
 		}
+		bad := false
 		switch {
 		case c&0x80 == 0:
 		case c&0xe0 == 0xc0:
 			if c&0x1e == 0 {
-				return false
+				bad = true
+			} else {
+				trailing = 1
 			}
-			trailing = 1
 		case c&0xf0 == 0xe0:
 			if c&0x0f == 0 {
 				mask2 = 0x20
@@ -153,7 +157,10 @@ func validUTF8(s string) bool {
 			}
 			trailing = 5
 		default:
-			return false
+			bad = true
+		}
+		if bad {
+			return i == len(s)-1
 		}
 	}
 	return trailing == 0

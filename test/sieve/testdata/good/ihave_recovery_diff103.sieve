@@ -1,0 +1,3 @@
+require "ihave";
+if anyof(ihave "foo", foo "x") currentdate  { keep;}
+ 

@@ -1,0 +1,2 @@
+require "ihave";
+if ihave "foo" { foo "a" "b"; } else  true { keep; }

@@ -1,0 +1,2 @@
+require "ihave";
+if anyof(ihave "foo", :header "X"  foo "x")keep;{   }
