@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"gyrus/test/harness"
@@ -132,12 +131,13 @@ func sessions() []dsession {
 }
 
 var (
-	implementation = regexp.MustCompile(`^"IMPLEMENTATION" ".*"$`)
+	implementation = regexp.MustCompile(`^"IMPLEMENTATION" "(Cyrus|Gyrus) timsieved.*"$`)
 	sieveCap       = regexp.MustCompile(`^"SIEVE" "(.*)"$`)
 	extlists       = `"EXTLISTS" "urn:ietf:params:sieve:addrbook"`
 )
 
-// normalize hides the IMPLEMENTATION string, and the SIEVE capability
+// normalize hides the product in the IMPLEMENTATION string (with
+// serverinfo: off both say "ManageSieve" and are compared), and the SIEVE capability
 // (the extensions lib/sieve implements, compared on their own in
 // TestSieveCapability) with the EXTLISTS line that depends on it.
 func normalize(l string) string {
@@ -150,18 +150,20 @@ func normalize(l string) string {
 }
 
 // play runs one session against addr and returns its transcript.
-func play(t *testing.T, addr string, s dsession, pw string) []string {
+func play(t *testing.T, tg diffTarget, s dsession) []string {
 	t.Helper()
 	user := s.user
 	if user == "" {
 		user = "alice"
 	}
-	pl := plain("", user, pw)
+	pl := plain("", user, password(user))
 	expand := func(x string) string {
 		x = strings.ReplaceAll(x, "{PLAINLEN}", fmt.Sprint(len(pl)))
+		x = strings.ReplaceAll(x, "{ADMINPLAIN}", plain("", tg.admin, tg.adminPW))
+		x = strings.ReplaceAll(x, "{ADMINFOR}", plain(user, tg.admin, tg.adminPW))
 		return strings.ReplaceAll(x, "{PLAIN}", pl)
 	}
-	cl, greet := Dial(t, addr)
+	cl, greet := Dial(t, tg.addr)
 	var out []string
 	add := func(prefix string, lines []string) {
 		for _, l := range lines {
@@ -173,10 +175,11 @@ func play(t *testing.T, addr string, s dsession, pw string) []string {
 	add("S: ", greet)
 	for _, st := range s.steps {
 		send := expand(st.send)
-		if len(send) > 300 {
-			out = append(out, fmt.Sprintf("C: %.60q... (%d bytes)", send, len(send)))
+		// the transcript shows the step as written: credentials differ
+		if len(st.send) > 300 {
+			out = append(out, fmt.Sprintf("C: %.60q... (%d bytes)", st.send, len(st.send)))
 		} else {
-			out = append(out, fmt.Sprintf("C: %q", send))
+			out = append(out, fmt.Sprintf("C: %q", st.send))
 		}
 		cl.Send(send)
 		switch {
@@ -215,14 +218,15 @@ func play(t *testing.T, addr string, s dsession, pw string) []string {
 
 // diffTarget is a server to play against, with its users.
 type diffTarget struct {
-	name string
-	addr string
+	name           string
+	addr           string
+	admin, adminPW string
 }
 
-func sessionUsers() []string {
+func sessionUsers(all []dsession) []string {
 	seen := map[string]bool{"alice": true, "bob": true}
 	users := []string{"alice", "bob"}
-	for _, s := range sessions() {
+	for _, s := range all {
 		if s.user != "" && !seen[s.user] {
 			seen[s.user] = true
 			users = append(users, s.user)
@@ -238,37 +242,66 @@ func TestDifferential(t *testing.T) {
 	if len(all) < 25 {
 		t.Fatalf("only %d sessions", len(all))
 	}
-	users := sessionUsers()
-	var targets []diffTarget
-	var wg sync.WaitGroup
+	runDifferential(t, all, nil)
+}
 
-	// Gyrus: the oracle's settings that matter (PLAIN LOGIN, plain text
-	// allowed, TLS offered)
+// TestDifferentialLimits plays sessions under other settings: two
+// scripts of at most 1 KB, TLS required before authentication (for the
+// sieve service only, so that the oracle's IMAP still creates users) and
+// no implementation name.
+func TestDifferentialLimits(t *testing.T) {
+	runDifferential(t, limitSessions(), map[string]string{
+		"sieve_maxscripts": "2", "sieve_maxscriptsize": "1", "sieve_tls_required": "yes", "serverinfo": "off",
+	})
+}
+
+func limitSessions() []dsession {
+	starttls := dstep{send: "STARTTLS\r\n", tls: true}
+	return []dsession{
+		{name: "TLS required", steps: []dstep{c("CAPABILITY"), cn(`AUTHENTICATE "PLAIN" "{PLAIN}"`, 3), c("AUTHENTICATE"),
+			c("LISTSCRIPTS"), starttls, c("CAPABILITY"), loginStep(), c("CAPABILITY"), c("UNAUTHENTICATE"), c("CAPABILITY")}},
+		{name: "size limit", steps: []dstep{starttls, loginStep(), c(`HAVESPACE "a" 1024`), c(`HAVESPACE "a" 1025`),
+			c(`PUTSCRIPT "a" {1025+}` + "\r\n" + strings.Repeat("#", 1025)), c("NOOP"),
+			c(`NOOP "` + strings.Repeat("t", 1013) + `"`), c(`NOOP "` + strings.Repeat("t", 1014) + `"`),
+			c(strings.Repeat("z", 1014)), c("NOOP")}},
+		{name: "script count limit", user: "l1", steps: []dstep{starttls, loginStep(), put("a", "keep;"), put("b", "keep;"),
+			put("c", "keep;"), put("a", "stop;"), c(`HAVESPACE "c" 1`), c(`CHECKSCRIPT "keep;"`), c(`DELETESCRIPT "b"`),
+			put("c", "keep;"), c("LISTSCRIPTS")}},
+		{name: "admin", user: "l2", steps: []dstep{starttls, c(`AUTHENTICATE "PLAIN" "{ADMINPLAIN}"`),
+			c(`AUTHENTICATE "PLAIN" "{ADMINFOR}"`), c("CAPABILITY"), put("mine", "keep;"), c("LISTSCRIPTS")}},
+	}
+}
+
+// runDifferential starts Gyrus and the oracle with the same imapd.conf
+// keys, the users the sessions need, and compares the sessions.
+func runDifferential(t *testing.T, all []dsession, opts map[string]string) {
+	users := sessionUsers(all)
 	pwmap := map[string]string{}
 	for _, u := range users {
 		pwmap[u] = password(u)
 	}
-	in := startGyrus(t, makeCerts(t), nil, pwmap)
-	targets = append(targets, diffTarget{"gyrus", in.Addr("sieve")})
-
-	o := harness.StartOracle(t, harness.OracleOptions{})
+	// Gyrus gets the oracle's settings that matter (PLAIN LOGIN, plain
+	// text allowed, TLS offered) from startGyrus
+	in := startGyrus(t, makeCerts(t), opts, pwmap)
+	var kv []string
+	for k, v := range opts {
+		kv = append(kv, k+"="+v)
+	}
+	o := harness.StartOracle(t, harness.OracleOptions{Opts: kv})
 	for _, u := range users {
 		o.AddUser(t, u, password(u))
 	}
-	targets = append(targets, diffTarget{"cyrus", o.Addr("sieve")})
-	wg.Wait()
-
+	targets := []diffTarget{
+		{"gyrus", in.Addr("sieve"), adminUser, adminPW},
+		{"cyrus", o.Addr("sieve"), "cyrus", oracleAdminPW()},
+	}
 	compareSieveCapability(t, targets)
 	same := 0
 	for _, s := range all {
 		t.Run(s.name, func(t *testing.T) {
-			user := s.user
-			if user == "" {
-				user = "alice"
-			}
 			got := map[string][]string{}
 			for _, tg := range targets {
-				got[tg.name] = play(t, tg.addr, s, password(user))
+				got[tg.name] = play(t, tg, s)
 			}
 			g, cy := got["gyrus"], got["cyrus"]
 			if os.Getenv("SIEVE_DIFF_SHOW") != "" {
@@ -282,6 +315,14 @@ func TestDifferential(t *testing.T) {
 		})
 	}
 	t.Logf("%d of %d sessions identical", same, len(all))
+}
+
+// oracleAdminPW is cyrus-ref's admin password.
+func oracleAdminPW() string {
+	if pw := os.Getenv("CYRUS_REF_ADMIN_PW"); pw != "" {
+		return pw
+	}
+	return "cyrus-admin-pw"
 }
 
 // compareSieveCapability checks that every extension Gyrus announces is
