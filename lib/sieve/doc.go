@@ -35,9 +35,15 @@
 //     does, with the same result: a command becomes an error action
 //     ("unsupported extension: line N"), the test of an if, or a test
 //     list up to the error, becomes false.
-//   - Regular expressions (:regex) are checked with Go's RE2 syntax,
-//     close to the PCRE Cyrus uses; the message of a bad expression is
-//     Go's.
+//   - Regular expressions (:regex) are checked with Go's RE2 parser;
+//     Cyrus uses PCRE. What only PCRE knows (lookarounds, possessive
+//     quantifiers, PCRE escapes, big repetition counts) is let through;
+//     a few PCRE errors are not seen (duplicate group names), and the
+//     message of a bad expression is Go's.
+//   - Recovery from syntax errors that do not count (see above) covers
+//     the usual cases; bison's default reductions make some odd ones
+//     (an error right after "not", inside a list after a ',') come out
+//     differently.
 //   - Cyrus has no limits; here a script is at most MaxScriptSize
 //     bytes, blocks and tests nest at most MaxDepth deep and a list has
 //     at most MaxListLen items.
