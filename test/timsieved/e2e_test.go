@@ -2,6 +2,7 @@ package timsieved
 
 import (
 	"encoding/base64"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"gyrus/lib/config"
 	"gyrus/lib/sieve"
@@ -328,4 +330,56 @@ func TestNonASCIIName(t *testing.T) {
 	}
 	c.Cmd("OK", "GETSCRIPT "+literal("naïve"))
 	c.Cmd("OK", "DELETESCRIPT "+literal("naïve"))
+}
+
+// Two sessions of one user replace the same script at once: every
+// PUTSCRIPT is answered OK, the script is always one of the versions
+// whole, and no temporary file is left behind.
+func TestConcurrentPuts(t *testing.T) {
+	requireCompiler(t)
+	in := startGyrus(t, makeCerts(t), nil, map[string]string{"alice": "alicepw"})
+	versions := map[string]bool{}
+	var clients []*Client
+	for i := 0; i < 2; i++ {
+		c, _ := Dial(t, in.Addr("sieve"))
+		login(t, c, "alice", "alicepw")
+		clients = append(clients, c)
+	}
+	done := make(chan string, 2)
+	for i, c := range clients {
+		src := "# writer " + strconv.Itoa(i) + "\r\n" + strings.Repeat("keep;\r\n", 500)
+		versions[src] = true
+		go func() {
+			for j := 0; j < 30; j++ {
+				c.Send(`PUTSCRIPT "shared" ` + literal(src) + "\r\n")
+				if r, err := c.ReadLine(); err != nil || r != "OK" {
+					done <- fmt.Sprintf("PUTSCRIPT: %q %v", r, err)
+					return
+				}
+			}
+			done <- ""
+		}()
+	}
+	for range clients {
+		if msg := <-done; msg != "" {
+			t.Fatal(msg)
+		}
+	}
+	r := clients[0].Cmd("OK", `GETSCRIPT "shared"`)
+	if i := strings.Index(r[0], "\r\n"); i < 0 || !versions[r[0][i+2:]] {
+		t.Errorf("GETSCRIPT returned a mix: %.80q", r[0])
+	}
+	if files := listDir(t, userDir(t, in)); strings.Join(files, " ") != "shared.bc shared.script" {
+		t.Errorf("files left: %v", files)
+	}
+}
+
+// The log has Cyrus's login and badlogin lines.
+func TestLogLines(t *testing.T) {
+	in := startGyrus(t, makeCerts(t), nil, map[string]string{"alice": "alicepw"})
+	c, _ := Dial(t, in.Addr("sieve"))
+	c.Cmd("NO", `AUTHENTICATE "PLAIN" "`+plain("", "alice", "nope")+`"`)
+	login(t, c, "alice", "alicepw")
+	in.WaitLog(10*time.Second, `badlogin: .*\[127\.0\.0\.1\] PLAIN authentication failure`)
+	in.WaitLog(10*time.Second, `login: .*\[127\.0\.0\.1\] alice PLAIN User logged in`)
 }
