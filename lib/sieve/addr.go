@@ -75,7 +75,10 @@ func parseAddress(s string) string {
 }
 
 // addrTokens splits an address into one byte per token: 'a' atom,
-// 'q' quoted string, 'd' domain literal, or the special character.
+// 'q' quoted string, 'd' domain literal, or the special character. Where
+// Cyrus's scanner gives up (an unbalanced ')', an unterminated comment,
+// string or domain literal), the tokens end there; its message is then
+// overwritten by the parser's, so the grammar alone decides.
 func addrTokens(s string) ([]byte, string) {
 	var toks []byte
 	for i := 0; i < len(s); {
@@ -90,7 +93,8 @@ func addrTokens(s string) ([]byte, string) {
 				j++
 			}
 			if j >= len(s) || s[j] != '"' {
-				return nil, "address parse error, expecting `'\"'' (unterminated string)"
+				// the scanner gives up: '"' and the end
+				return append(toks, '"'), ""
 			}
 			if j == i+1 {
 				return nil, "syntax error"
@@ -106,7 +110,7 @@ func addrTokens(s string) ([]byte, string) {
 				j++
 			}
 			if j >= len(s) || s[j] != ']' {
-				return nil, "address parse error, expecting `']'' (unterminated domain literal)"
+				return append(toks, '['), ""
 			}
 			if j == i+1 {
 				return nil, "syntax error"
@@ -128,11 +132,12 @@ func addrTokens(s string) ([]byte, string) {
 				j++
 			}
 			if depth > 0 {
-				return nil, "address parse error, expecting `')'' (unterminated comment)"
+				// the scanner gives up: the address ends here
+				return toks, ""
 			}
 			i = j
 		case c == ')':
-			return nil, "address parse error, unexpected `')'' (unbalanced comment)"
+			return toks, ""
 		case c == ' ' || c == '\n' || c == '\r':
 			i++
 		case isAddrSpecial(c):

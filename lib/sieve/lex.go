@@ -123,6 +123,21 @@ type lexer struct {
 	encodedChar bool
 	// errf reports a problem found by the scanner, on the current line.
 	errf func(msg string)
+	// stopped: a byte that ends the script for the parser was read.
+	stopped bool
+}
+
+// charToken is the scanner's catch-all rule: one byte as a token.
+// Cyrus returns it as a C char, so NUL and bytes from 0x80 up come out
+// as 0 or negative, which bison takes for the end of the script: the
+// rest of the file is never read.
+func (l *lexer) charToken(c byte) token {
+	l.advance(1)
+	if c == 0 || c >= 0x80 {
+		l.stopped = true
+		return token{kind: tEOF}
+	}
+	return token{kind: tChar, ch: c}
 }
 
 func newLexer(src []byte, errf func(string)) *lexer {
@@ -143,7 +158,7 @@ func isWS(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' 
 // next scans one token.
 func (l *lexer) next() token {
 	for {
-		if l.pos >= len(l.src) {
+		if l.pos >= len(l.src) || l.stopped {
 			return token{kind: tEOF}
 		}
 		if l.state != lsInitial {
@@ -188,8 +203,7 @@ func (l *lexer) next() token {
 			}
 		}
 		if best == 0 {
-			l.advance(1)
-			return token{kind: tChar, ch: c}
+			return l.charToken(c)
 		}
 		w := string(l.src[l.pos : l.pos+best])
 		l.advance(best)
@@ -250,8 +264,7 @@ func (l *lexer) quotedValue() (token, bool) {
 	// no rule of the state matches: the catch-all byte token, which
 	// does not leave the state (a newline has no rule there but the
 	// blank one, handled above)
-	l.advance(1)
-	return token{kind: tChar, ch: c}, true
+	return l.charToken(c), true
 }
 
 // textStart returns the length of `text:` [blanks] [# comment] newline

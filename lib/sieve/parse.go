@@ -56,6 +56,10 @@ type parser struct {
 	// extension: errors inside their block are not errors (RFC 5463 4).
 	ignoreErr int
 	depth     int
+	// errStatus is bison's yyerrstatus: 3 after a recovery, one less
+	// per token shifted; a syntax error is reported only at 0.
+	errStatus int
+	tookDown  bool
 }
 
 func (p *parser) peek() token {
@@ -66,9 +70,16 @@ func (p *parser) peek() token {
 	return p.tok
 }
 
+// take consumes the lookahead. For bison that is a shift, which counts
+// down the tokens to go before syntax errors are reported again after
+// one (errStatus); syntax() undoes it for the token it refuses.
 func (p *parser) take() token {
 	t := p.peek()
 	p.have = false
+	p.tookDown = p.errStatus > 0
+	if p.tookDown {
+		p.errStatus--
+	}
 	return t
 }
 
@@ -95,27 +106,34 @@ type syntaxBail struct{}
 type abortParse struct{}
 
 // syntax reports an unexpected token (the last one read, which becomes
-// the lookahead again) and unwinds to the nearest place that recovers.
-// When the error counts, nothing does: Cyrus's bison recovers and may
-// report more problems after it, this parser stops at the first. Inside
-// the block of an ihave test naming an unknown extension, where errors
-// do not count (RFC 5463 4), the parser recovers as bison does: a test
-// becomes false (thenElse, anyAll) and a command an error action
-// (recoverCommand).
+// the lookahead again) and unwinds to the nearest place that recovers
+// as bison does: a command becomes an error action (recoverCommand),
+// the test of an if or a test list up to the error becomes false
+// (thenElse, anyAll). The error is not reported within three tokens of
+// the last recovery, nor inside the block of an ihave test naming an
+// unknown extension (RFC 5463 4); only then does the script still
+// compile.
 func (p *parser) syntax(t token) {
 	p.tok, p.have = t, true
-	if p.ignoreErr == 0 {
+	if p.tookDown {
+		p.errStatus++
+		p.tookDown = false
+	}
+	if p.ignoreErr == 0 && p.errStatus == 0 {
 		// Cyrus's bison prints no more than this (YYERROR_VERBOSE is
 		// not honoured by the bison it is built with)
 		p.probs = append(p.probs, Problem{Line: p.lex.line, Msg: "syntax error"})
-		panic(bail{})
+		if len(p.probs) >= maxProblems {
+			panic(bail{})
+		}
 	}
 	panic(syntaxBail{})
 }
 
 // skipUntil discards tokens until the lookahead is one that ok accepts,
-// as bison does after shifting its error token.
+// as bison does after shifting its error token (errStatus 3).
 func (p *parser) skipUntil(ok func(token) bool) {
+	p.errStatus = 3
 	for {
 		t := p.peek()
 		if ok(t) {
@@ -124,7 +142,7 @@ func (p *parser) skipUntil(ok func(token) bool) {
 		if t.kind == tEOF {
 			panic(abortParse{})
 		}
-		p.take()
+		p.have = false
 	}
 }
 

@@ -95,7 +95,9 @@ func Compile(src []byte, o Options) (bc []byte, err error) {
 		defer func() {
 			switch r := recover().(type) {
 			case nil, bail:
-			case abortParse:
+			case abortParse, syntaxBail:
+				// bison gave up (no state to recover in, or the end
+				// of the script while recovering)
 				cmds = nil
 			default:
 				panic(r)

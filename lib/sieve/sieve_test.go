@@ -98,6 +98,17 @@ func TestLexComments(t *testing.T) {
 	}
 }
 
+func TestHighByteEndsScript(t *testing.T) {
+	a, err1 := Compile([]byte("keep; \xff anything at all"), all)
+	b, err2 := Compile([]byte("keep;"), all)
+	if err1 != nil || err2 != nil || !bytes.Equal(a, b) {
+		t.Errorf("a byte from 0x80 up outside strings should end the script: %v %v", err1, err2)
+	}
+	if _, err := Compile([]byte("keep \x00;"), all); err == nil {
+		t.Error("NUL before ';' should be a syntax error (the end of the script)")
+	}
+}
+
 func TestLexLines(t *testing.T) {
 	l := newLexer([]byte("keep\n\n\"a\nb\"\n:comparator\n\n\"i;octet\""), func(string) {})
 	want := []int{1, 4, 5, 7}
@@ -282,12 +293,13 @@ func TestCapability(t *testing.T) {
 }
 
 func TestAddress(t *testing.T) {
-	for _, a := range []string{"a@b", "a.b@c.d", `"x y"@z`, "Joe <j@x.org>", `"J" B <j@[1.2.3.4]>`, "a@b (comment (nested))"} {
+	for _, a := range []string{"a@b", "a.b@c.d", `"x y"@z`, "Joe <j@x.org>", `"J" B <j@[1.2.3.4]>`, "a@b (comment (nested))",
+		"a@b)", "a@b (open"} { // Cyrus's scanner stops there, after a whole address
 		if m := parseAddress(a); m != "" {
 			t.Errorf("%q: %s", a, m)
 		}
 	}
-	for _, a := range []string{"", "a", "a@", "@b", "a@b.", "<a@b>", `""@b`, "a@[]", "a@b)", "a@b (x"} {
+	for _, a := range []string{"", "a", "a@", "@b", "a@b.", "<a@b>", `""@b`, "a@[]", "a@b \"x", "a@[x"} {
 		if parseAddress(a) == "" {
 			t.Errorf("%q accepted", a)
 		}

@@ -1,0 +1,1 @@
+redirect "(c) a@b";
