@@ -27,23 +27,22 @@
 // query with its JMAP filter parser and stores its canonical JSON).
 //
 // Known differences from Cyrus:
-//   - After a syntax error the parser stops; Cyrus's bison recovers and
-//     may report more problems after it. The first syntax error is on
-//     the same line, worded the same ("syntax error"). Where Cyrus does
-//     not count the error (inside the block of an ihave test naming an
-//     unknown extension, RFC 5463 4), the parser recovers where bison
-//     does, with the same result: a command becomes an error action
-//     ("unsupported extension: line N"), the test of an if, or a test
-//     list up to the error, becomes false.
+//   - Syntax errors are worded as Cyrus's bison words them ("syntax
+//     error") and the parser recovers from them where bison does (a
+//     command is dropped up to its ';', the test of an if or a test
+//     list up to the error becomes false; errors within three tokens
+//     of a recovery are not reported), so a script with several errors
+//     gets the same list. Where the error does not count (inside the
+//     block of an ihave test naming an unknown extension, RFC 5463 4)
+//     the recovered script compiles, the dropped command becoming an
+//     error action ("unsupported extension: line N"), as in Cyrus.
+//     Bison's default reductions make a few odd cases (an error right
+//     after "not", or after a ',' in a test list) recover differently.
 //   - Regular expressions (:regex) are checked with Go's RE2 parser;
 //     Cyrus uses PCRE. What only PCRE knows (lookarounds, possessive
 //     quantifiers, PCRE escapes, big repetition counts) is let through;
 //     a few PCRE errors are not seen (duplicate group names), and the
 //     message of a bad expression is Go's.
-//   - Recovery from syntax errors that do not count (see above) covers
-//     the usual cases; bison's default reductions make some odd ones
-//     (an error right after "not", inside a list after a ',') come out
-//     differently.
 //   - Cyrus has no limits; here a script is at most MaxScriptSize
 //     bytes, blocks and tests nest at most MaxDepth deep and a list has
 //     at most MaxListLen items.

@@ -119,6 +119,13 @@ func (p *parser) syntax(t token) {
 		p.errStatus++
 		p.tookDown = false
 	}
+	p.reportSyntax()
+	panic(syntaxBail{})
+}
+
+// reportSyntax counts a syntax error, unless it is within three tokens
+// of the last recovery or inside an ihave block.
+func (p *parser) reportSyntax() {
 	if p.ignoreErr == 0 && p.errStatus == 0 {
 		// Cyrus's bison prints no more than this (YYERROR_VERBOSE is
 		// not honoured by the bison it is built with)
@@ -127,7 +134,6 @@ func (p *parser) syntax(t token) {
 			panic(bail{})
 		}
 	}
-	panic(syntaxBail{})
 }
 
 // skipUntil discards tokens until the lookahead is one that ok accepts,
@@ -246,6 +252,13 @@ func (p *parser) script() []*command {
 	}
 	var cmds []*command
 	for p.peek().kind != tEOF {
+		if len(cmds) > 0 && p.isChar('}') {
+			// after a command, bison's (merged) state reduces on '}'
+			// as if closing a block, reduces the whole script and
+			// then finds no state to recover in: the parse ends
+			p.reportSyntax()
+			panic(abortParse{})
+		}
 		cmds = append(cmds, p.commandOrError())
 	}
 	return cmds

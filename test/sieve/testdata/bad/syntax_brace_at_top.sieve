@@ -1,0 +1,5 @@
+keep;
+};
+keep;
+keep;
+keep keep;

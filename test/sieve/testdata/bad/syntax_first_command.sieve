@@ -1,0 +1,4 @@
+"x";
+keep;
+keep;
+keep keep;

@@ -1,0 +1,7 @@
+if true {
+keep;
+header;
+keep;
+keep;
+keep keep;
+}
