@@ -2,8 +2,11 @@
 // Cyrus 3.6.1 (the oracle): every script under testdata/good must
 // compile to the same bytes with Cyrus's sievec and with lib/sieve,
 // every script under testdata/bad must fail in both, with problems on
-// the same lines and, except where noted, in the same words. The oracle's
-// timsieved also tells which SIEVE capability Gyrus must announce.
+// the same lines and, except where noted, in the same words;
+// testdata/options does the same under other imapd.conf settings
+// (rfc3028_strict off, fewer extensions, other vacation bounds). The
+// oracle's timsieved also tells which SIEVE capability Gyrus must
+// announce.
 package sieve_test
 
 import (
@@ -87,8 +90,9 @@ func oracle(t *testing.T) (*harness.Oracle, string, sieve.Options) {
 }
 
 // cyrusCompile runs Cyrus's sievec on one script: its bytecode, or nil
-// and its error output.
-func cyrusCompile(t *testing.T, o *harness.Oracle, work, file string) ([]byte, string) {
+// and its error output. conf, when set, is an imapd.conf given after
+// the oracle's own (getopt keeps the last -C).
+func cyrusCompile(t *testing.T, o *harness.Oracle, work, file string, conf ...string) ([]byte, string) {
 	t.Helper()
 	src, err := os.ReadFile(file)
 	if err != nil {
@@ -101,7 +105,11 @@ func cyrusCompile(t *testing.T, o *harness.Oracle, work, file string) ([]byte, s
 		t.Fatal(err)
 	}
 	os.Remove(out)
-	msg, err := o.Tool(t, "sievec", in, out)
+	var args []string
+	if len(conf) > 0 {
+		args = []string{"-C", conf[0]}
+	}
+	msg, err := o.Tool(t, "sievec", append(args, in, out)...)
 	if err != nil {
 		return nil, msg
 	}
@@ -163,6 +171,41 @@ func TestCorpus(t *testing.T) {
 			// regular expressions: Cyrus prints PCRE's messages
 			if !strings.HasPrefix(filepath.Base(f), "regex_") && strings.Join(want, "\n") != strings.Join(got, "\n") {
 				t.Errorf("%s: problems worded otherwise\ncyrus %q\ngyrus %q", f, want, got)
+			}
+		}
+	})
+
+	t.Run("options", func(t *testing.T) {
+		// the same with other imapd.conf settings: rfc3028_strict off,
+		// fewer extensions, other vacation bounds
+		base, err := os.ReadFile(filepath.Join(o.Dir, "etc", "imapd.conf"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		conf := filepath.Join(work, "options.conf")
+		extra := "\nrfc3028_strict: no\nsieve_extensions: fileinto vacation vacation-seconds envelope variables\n" +
+			"sieve_vacation_min_response: 1h\nsieve_vacation_max_response: 10d\n"
+		if err := os.WriteFile(conf, append(base, extra...), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		c, err := config.Load(conf, "sievec")
+		if err != nil {
+			t.Fatal(err)
+		}
+		oo := sieve.OptionsFromConfig(c)
+		for _, f := range corpus(t, "options") {
+			src, _ := os.ReadFile(f)
+			want, msg := cyrusCompile(t, o, work, f, conf)
+			got, err := sieve.Compile(src, oo)
+			switch {
+			case want == nil && err == nil:
+				t.Errorf("%s: Cyrus refuses it, Gyrus compiles it:\n%s", f, msg)
+			case want != nil && err != nil:
+				t.Errorf("%s: Cyrus compiles it, Gyrus does not:\n%v", f, err)
+			case want != nil && !bytes.Equal(got, want):
+				t.Errorf("%s: bytecode differs\ncyrus %x\ngyrus %x", f, want, got)
+			case want == nil && strings.Join(cyrusProblems(msg), "\n") != strings.Join(ourProblems(err), "\n"):
+				t.Errorf("%s: problems differ\ncyrus %q\ngyrus %q", f, cyrusProblems(msg), ourProblems(err))
 			}
 		}
 	})

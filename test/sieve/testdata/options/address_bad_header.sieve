@@ -1,0 +1,1 @@
+if address :is "a b" "x" { keep; }

@@ -1,0 +1,1 @@
+if address :is ["subject","X-Foo"] "a@b" { keep; }

@@ -1,0 +1,2 @@
+require ["fileinto","body"];
+if body :contains "x" { fileinto "y"; }

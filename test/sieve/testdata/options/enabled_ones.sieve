@@ -1,0 +1,3 @@
+require ["fileinto","vacation","variables"];
+set "a" "b";
+fileinto "${a}";

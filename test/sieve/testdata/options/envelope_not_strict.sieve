@@ -1,0 +1,2 @@
+require "envelope";
+if envelope :is ["CC","x-custom"] "a@b" { keep; }
