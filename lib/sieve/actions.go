@@ -289,7 +289,9 @@ func (p *parser) redirect() *command {
 	}
 	addr := p.str()
 	if list != 0 {
-		// Cyrus asks its CardDAV list validator here
+		// Cyrus asks the interpreter's list validator here, which in
+		// sievec and timsieved is a stub that kills the process; a
+		// list is refused instead
 		p.errorf("list '%s': is not valid/supported", addr)
 	} else {
 		p.checkAddress(addr)

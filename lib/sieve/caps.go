@@ -148,11 +148,10 @@ var capConfig = map[capa]config.Bits{
 }
 
 // notImplemented are the extensions Cyrus 3.6.1 may offer that this
-// package does not compile: extlists needs a CardDAV list validator
-// (and httpmodules: carddav), vnd.cyrus.jmapquery Cyrus's JMAP filter
-// parser and its JSON canonical form. A script requiring them fails as
-// an unsupported extension.
-const notImplemented = capExtlists | capJmapquery
+// package does not compile: vnd.cyrus.jmapquery needs Cyrus's JMAP
+// filter parser and its JSON canonical form. A script requiring it
+// fails as an unsupported extension.
+const notImplemented = capJmapquery
 
 // active is the extension a require names, if this package implements
 // it and imapd.conf enables it (Cyrus's extension_isactive); 0 if not.
@@ -162,6 +161,11 @@ func (o Options) active(name string) capa {
 		return 0
 	}
 	if bit, ok := capConfig[c]; ok && o.Extensions&bit == 0 {
+		return 0
+	}
+	if c == capExtlists && o.HTTPModules&config.HttpmodulesCarddav == 0 {
+		// (timsieved still announces it: Cyrus checks httpmodules only
+		// here)
 		return 0
 	}
 	if c == capVacationSec {

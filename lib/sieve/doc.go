@@ -19,12 +19,14 @@
 // servermetadata, environment, encoded-character,
 // comparator-i;ascii-numeric, editheader, duplicate, ihave, enotify and
 // the legacy notify/denotify, fcc, special-use, mailboxid,
-// redirect-dsn, redirect-deliverby, vnd.cyrus.log, vnd.cyrus.snooze,
-// vnd.cyrus.imip) except two extensions, which are neither announced
-// nor accepted in a require ("Unsupported feature(s) in "require""):
-// extlists (Cyrus checks lists with its CardDAV module, and only with
-// httpmodules: carddav) and vnd.cyrus.jmapquery (Cyrus validates the
-// query with its JMAP filter parser and stores its canonical JSON).
+// redirect-dsn, redirect-deliverby, extlists, vnd.cyrus.log,
+// vnd.cyrus.snooze, vnd.cyrus.imip) except vnd.cyrus.jmapquery (Cyrus
+// validates the query with its JMAP filter parser and stores its
+// canonical JSON), which is neither announced nor accepted in a
+// require. As in Cyrus, extlists can be required only with httpmodules
+// naming carddav (though the capability names it whenever it is
+// enabled), and redirect :list is refused (Cyrus's sievec and
+// timsieved call a stub list validator there that kills the process).
 //
 // Known differences from Cyrus:
 //   - Syntax errors are worded as Cyrus's bison words them ("syntax

@@ -25,16 +25,20 @@ type Options struct {
 	// vacation's :days or :seconds is clamped to them when compiled.
 	// Zero means the default (3 days, 90 days).
 	VacationMinResponse, VacationMaxResponse time.Duration
+	// HTTPModules is httpmodules: Cyrus lets a script require extlists
+	// only when CardDAV (the lists' home) is among them.
+	HTTPModules config.Bits
 }
 
-// OptionsFromConfig reads sieve_extensions, rfc3028_strict and the
-// vacation response bounds.
+// OptionsFromConfig reads sieve_extensions, rfc3028_strict, the
+// vacation response bounds and httpmodules.
 func OptionsFromConfig(c *config.Config) Options {
 	return Options{
 		Extensions:          c.SieveExtensions(),
 		RFC3028Strict:       c.Rfc3028Strict(),
 		VacationMinResponse: c.SieveVacationMinResponse(),
 		VacationMaxResponse: c.SieveVacationMaxResponse(),
+		HTTPModules:         c.Httpmodules(),
 	}
 }
 

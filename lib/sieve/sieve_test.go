@@ -178,7 +178,8 @@ func TestProblems(t *testing.T) {
 			{3, `vacation extension MUST be enabled with "require" command`}}},
 		// keep's tags need a look at the next token: the line of ';'
 		{"require \"imap4flags\";\nkeep :flags \"a\" :flags \"b\"\n;", []Problem{{2, "duplicate :flags tag"}}},
-		{"require \"extlists\";", []Problem{{1, `Unsupported feature(s) in "require": "extlists"`}}},
+		{"require \"extlists\";", []Problem{{1, `Unsupported feature(s) in "require": "extlists"`}}}, // no httpmodules: carddav
+		{"require \"vnd.cyrus.jmapquery\";", []Problem{{1, `Unsupported feature(s) in "require": "vnd.cyrus.jmapquery"`}}},
 	}
 	for _, c := range cases {
 		got := compileErr(t, c.src, all)
@@ -281,7 +282,7 @@ func TestVariablesFlagAndClamp(t *testing.T) {
 func TestCapability(t *testing.T) {
 	want := "encoded-character comparator-i;ascii-numeric fileinto reject ereject vacation vacation-seconds " +
 		"notify enotify include editheader vnd.cyrus.snooze vnd.cyrus.imip envelope environment body " +
-		"imap4flags date ihave mailbox mboxmetadata servermetadata duplicate relational regex subaddress " +
+		"imap4flags date ihave mailbox mboxmetadata servermetadata duplicate relational regex extlists subaddress " +
 		"copy index variables redirect-deliverby redirect-dsn special-use fcc mailboxid"
 	if got := all.Capability(); got != want {
 		t.Errorf("capability\n got %s\nwant %s", got, want)

@@ -1,0 +1,2 @@
+require ["extlists"];
+if header :list :list "from" "x" { keep; }
