@@ -42,9 +42,12 @@
 //     after "not", or after a ',' in a test list) recover differently.
 //   - Regular expressions (:regex) are checked with Go's RE2 parser;
 //     Cyrus uses PCRE. What only PCRE knows (lookarounds, possessive
-//     quantifiers, PCRE escapes, big repetition counts) is let through;
+//     quantifiers, PCRE escapes, big repetition counts) is let through,
 //     a few PCRE errors are not seen (duplicate group names), and the
-//     message of a bad expression is Go's.
+//     message of a bad expression is PCRE's (regex.go) for the common
+//     mistakes (unbalanced parentheses or brackets, a quantifier with
+//     nothing to repeat, bad ranges, counts and classes), Go's for the
+//     others.
 //   - Cyrus has no limits; here a script is at most MaxScriptSize
 //     bytes, blocks and tests nest at most MaxDepth deep and a list has
 //     at most MaxListLen items.

@@ -307,6 +307,30 @@ func TestAddress(t *testing.T) {
 	}
 }
 
+func TestRegexMessages(t *testing.T) {
+	for pat, want := range map[string]string{
+		"(":          "unbalanced () at offset 1     ",
+		"a)":         "unbalanced () at offset 1     ",
+		"[a":         "unbalanced [] at offset 2     ",
+		"[z-a]":      "bad range inside [] at offset 3     ",
+		"a**":        "? * + invalid at offset 2     ",
+		"*a":         "? * + invalid at offset 0     ",
+		"a{2,1}":     "invalid repeat counts in {} at offset 5     ",
+		`a\`:         "bad escape sequence at offset 2     ",
+		`(a)\1`:      "bad back reference at offset 5     ",
+		"(?z)":       "pattern error at offset 2     ",
+		"[[:foo:]]":  "bad class at offset 3     ",
+		"(?=a)b":     "", // PCRE only: let through
+		"a*+":        "",
+		"a{2000}":    "",
+		"^re: (.*)$": "",
+	} {
+		if got := checkRegex(pat); got != want {
+			t.Errorf("%q: %q, want %q", pat, got, want)
+		}
+	}
+}
+
 func TestValidUTF8(t *testing.T) {
 	for s, want := range map[string]bool{
 		"": true, "abc": true, "\u00e9t\u00e9": true, "\U0001F600": true,

@@ -1,9 +1,7 @@
 package sieve
 
 import (
-	"errors"
 	"math"
-	"regexp/syntax"
 	"sort"
 	"strconv"
 	"strings"
@@ -318,56 +316,11 @@ func (p *parser) checkPatterns(l []string, c *comp, check func(string) bool) {
 		if p.has(capVariables) && strings.Contains(s, "${") {
 			continue
 		}
-		// Cyrus compiles with PCRE's POSIX layer and prints its
-		// message; Go's RE2 syntax is close to PCRE's, its words are not
-		if err := checkRegex(s); err != nil {
-			p.errorf("%s", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+		if msg := checkRegex(s); msg != "" {
+			p.errorf("%s", msg)
 			return
 		}
 	}
-}
-
-// checkRegex refuses what is not a regular expression for Cyrus (PCRE
-// through its POSIX layer, without capturing groups, so that no
-// backreference is valid). RE2 refuses more than PCRE: lookarounds and
-// other (?...) groups, PCRE-only escapes, possessive quantifiers and
-// repetition counts past 1000 are let through rather than refuse a
-// script Cyrus takes.
-func checkRegex(s string) error {
-	_, err := syntax.Parse(s, syntax.Perl)
-	var se *syntax.Error
-	if !errors.As(err, &se) {
-		return err
-	}
-	switch se.Code {
-	case syntax.ErrInvalidPerlOp, syntax.ErrLarge, syntax.ErrNestingDepth, syntax.ErrInvalidUTF8:
-		return nil
-	case syntax.ErrInvalidEscape:
-		if len(se.Expr) < 2 || !strings.ContainsRune("123456789gk", rune(se.Expr[1])) {
-			return nil
-		}
-	case syntax.ErrInvalidNamedCapture:
-		if strings.HasPrefix(se.Expr, "(?<=") || strings.HasPrefix(se.Expr, "(?<!") {
-			return nil // a lookbehind
-		}
-	case syntax.ErrInvalidRepeatOp:
-		if strings.HasSuffix(se.Expr, "+") {
-			return nil
-		}
-	case syntax.ErrInvalidRepeatSize:
-		lo, hi, ok := strings.Cut(strings.Trim(se.Expr, "{}"), ",")
-		n, err1 := strconv.Atoi(lo)
-		m, err2 := strconv.Atoi(hi)
-		if !ok {
-			m, err2 = n, err1
-		} else if hi == "" {
-			m, err2 = n, nil
-		}
-		if err1 == nil && err2 == nil && n <= m && m <= 65535 {
-			return nil
-		}
-	}
-	return err
 }
 
 // flagList is Cyrus's verify_flaglist, run unless variables are
