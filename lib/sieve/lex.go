@@ -413,11 +413,15 @@ func isCSpace(c byte) bool { return c == ' ' || c >= '\t' && c <= '\r' }
 // a code point that is not Unicode fails the string (false, with what
 // was decoded until then).
 func decodeEncoded(s string) (string, bool) {
-	cp := 0
+	// the result is built as it goes (decoded text is never scanned
+	// again, as in Cyrus): out holds s[:last] decoded
+	var out strings.Builder
+	last, cp := 0, 0
 	for {
 		i := strings.Index(s[cp:], "${")
 		if i < 0 {
-			return s, true
+			out.WriteString(s[last:])
+			return out.String(), true
 		}
 		start := cp + i
 		cp = start + 2
@@ -441,7 +445,7 @@ func decodeEncoded(s string) (string, bool) {
 		if cp >= len(s) || !isHex(s[cp]) || cp+n >= len(s) || s[cp+n] != '}' {
 			continue
 		}
-		var out []byte
+		var dec []byte
 		abandoned := false
 		for {
 			code, nd := uint32(0), 0
@@ -454,16 +458,17 @@ func decodeEncoded(s string) (string, bool) {
 			if unicode {
 				u := utf8Of(code)
 				if u == nil {
-					return s, false
+					out.WriteString(s[last:])
+					return out.String(), false
 				}
-				out = append(out, u...)
+				dec = append(dec, u...)
 			} else if nd > 2 {
-				out = nil
+				dec = nil
 				cp = min(cp+n+1, len(s))
 				abandoned = true
 				break
 			} else {
-				out = append(out, byte(code))
+				dec = append(dec, byte(code))
 			}
 			for cp < len(s) && isCSpace(s[cp]) {
 				cp++
@@ -472,11 +477,13 @@ func decodeEncoded(s string) (string, bool) {
 				break
 			}
 		}
-		if abandoned || len(out) == 0 {
+		if abandoned || len(dec) == 0 {
 			continue
 		}
-		s = s[:start] + string(out) + s[cp+1:]
-		cp = start + len(out)
+		out.WriteString(s[last:start])
+		out.Write(dec)
+		cp++
+		last = cp
 	}
 }
 

@@ -364,6 +364,24 @@ func TestLimits(t *testing.T) {
 	}
 }
 
+// TestLargeScripts guards against work quadratic in the script: many
+// encoded characters in one string, many commands.
+func TestLargeScripts(t *testing.T) {
+	for name, src := range map[string]string{
+		"encoded": "require \"encoded-character\";\nif header :is \"x\" \"" + strings.Repeat("${hex:41}", 300000) + "\" { keep; }",
+		"keeps":   strings.Repeat("keep;\n", MaxScriptSize/7),
+		"list":    "if header :is \"x\" [" + strings.Repeat("\"a\",", MaxListLen-1) + "\"b\"] { keep; }",
+	} {
+		start := time.Now()
+		if _, err := Compile([]byte(src), all); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("%s took %v", name, d)
+		}
+	}
+}
+
 func FuzzCompile(f *testing.F) {
 	seeds, _ := filepath.Glob("../../test/sieve/testdata/*/*.sieve")
 	for _, s := range seeds {
