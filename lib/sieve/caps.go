@@ -148,10 +148,9 @@ var capConfig = map[capa]config.Bits{
 }
 
 // notImplemented are the extensions Cyrus 3.6.1 may offer that this
-// package does not compile: vnd.cyrus.jmapquery needs Cyrus's JMAP
-// filter parser and its JSON canonical form. A script requiring it
-// fails as an unsupported extension.
-const notImplemented = capJmapquery
+// package does not compile (none now): a script requiring one fails as
+// an unsupported extension, and the capability leaves it out.
+const notImplemented capa = 0
 
 // active is the extension a require names, if this package implements
 // it and imapd.conf enables it (Cyrus's extension_isactive); 0 if not.

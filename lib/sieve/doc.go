@@ -12,21 +12,22 @@
 // lines Cyrus reports, in Cyrus's words. test/sieve checks both against
 // the real Cyrus on a corpus of scripts.
 //
-// Implemented: every command, test and tag of Cyrus 3.6.1's grammar
-// (fileinto, reject/ereject, vacation, vacation-seconds, envelope, body,
-// relational, regex, subaddress, copy, date, index, imap4flags and the
-// old imapflags mark/unmark, variables, include, mailbox, mboxmetadata,
+// Implemented: every command, test and tag of Cyrus 3.6.1's grammar,
+// that is every extension it offers: fileinto, reject/ereject,
+// vacation, vacation-seconds, envelope, body, relational, regex,
+// subaddress, copy, date, index, imap4flags and the old imapflags
+// mark/unmark, variables, include, mailbox, mboxmetadata,
 // servermetadata, environment, encoded-character,
 // comparator-i;ascii-numeric, editheader, duplicate, ihave, enotify and
 // the legacy notify/denotify, fcc, special-use, mailboxid,
 // redirect-dsn, redirect-deliverby, extlists, vnd.cyrus.log,
-// vnd.cyrus.snooze, vnd.cyrus.imip) except vnd.cyrus.jmapquery (Cyrus
-// validates the query with its JMAP filter parser and stores its
-// canonical JSON), which is neither announced nor accepted in a
-// require. As in Cyrus, extlists can be required only with httpmodules
-// naming carddav (though the capability names it whenever it is
-// enabled), and redirect :list is refused (Cyrus's sievec and
-// timsieved call a stub list validator there that kills the process).
+// vnd.cyrus.snooze, vnd.cyrus.imip and vnd.cyrus.jmapquery (its JMAP
+// filter checked as Cyrus's JMAP code does and stored in jansson's
+// compact form, jmap.go). As in Cyrus, extlists can be required only
+// with httpmodules naming carddav (though the capability names it
+// whenever it is enabled), and redirect :list is refused (Cyrus's
+// sievec and timsieved call a stub list validator there that kills
+// the process).
 //
 // Known differences from Cyrus:
 //   - Syntax errors are worded as Cyrus's bison words them ("syntax
@@ -127,7 +128,7 @@
 //	duplicate (23): id type, id, handle, seconds, last
 //	ihave (24): list;  valid_ext_list (22): list
 //	specialuse_exists (25): mailbox (or none), uses
-//	valid_notify_method (27): list
+//	valid_notify_method (27): list;  jmapquery (30): the filter, compact JSON
 //	notify_method_capability (28): C, uri, capability, keys
 //	date (31): index, zone tag [, zone when the tag is :zone], C, date part, header, keys
 //	currentdate (32): zone tag [, zone], C, date part, keys

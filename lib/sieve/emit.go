@@ -60,6 +60,7 @@ const (
 	tcValidnotifymethod = 27
 	tcNotifymethodcapa  = 28
 	tcMailboxidexists   = 29
+	tcJmapquery         = 30
 	tcDate              = 31
 	tcCurrentdate       = 32
 )

@@ -179,7 +179,6 @@ func TestProblems(t *testing.T) {
 		// keep's tags need a look at the next token: the line of ';'
 		{"require \"imap4flags\";\nkeep :flags \"a\" :flags \"b\"\n;", []Problem{{2, "duplicate :flags tag"}}},
 		{"require \"extlists\";", []Problem{{1, `Unsupported feature(s) in "require": "extlists"`}}}, // no httpmodules: carddav
-		{"require \"vnd.cyrus.jmapquery\";", []Problem{{1, `Unsupported feature(s) in "require": "vnd.cyrus.jmapquery"`}}},
 	}
 	for _, c := range cases {
 		got := compileErr(t, c.src, all)
@@ -282,7 +281,7 @@ func TestVariablesFlagAndClamp(t *testing.T) {
 func TestCapability(t *testing.T) {
 	want := "encoded-character comparator-i;ascii-numeric fileinto reject ereject vacation vacation-seconds " +
 		"notify enotify include editheader vnd.cyrus.snooze vnd.cyrus.imip envelope environment body " +
-		"imap4flags date ihave mailbox mboxmetadata servermetadata duplicate relational regex extlists subaddress " +
+		"imap4flags date ihave mailbox mboxmetadata servermetadata duplicate vnd.cyrus.jmapquery relational regex extlists subaddress " +
 		"copy index variables redirect-deliverby redirect-dsn special-use fcc mailboxid"
 	if got := all.Capability(); got != want {
 		t.Errorf("capability\n got %s\nwant %s", got, want)
@@ -412,4 +411,50 @@ func FuzzCompile(f *testing.F) {
 			t.Fatal("compilation is not deterministic")
 		}
 	})
+}
+
+func TestJSONCompact(t *testing.T) {
+	for in, want := range map[string]string{
+		`{ "b" : 1, "a" : [ true, null, "x" ] }`:     `{"b":1,"a":[true,null,"x"]}`,
+		`{"a":1,"b":2,"a":3}`:                        `{"a":3,"b":2}`,
+		`[1.0, 0.1, 1e20, -0.0, 2.5e-7, 1E+2]`:       `[1.0,0.10000000000000001,1e20,-0.0,2.4999999999999999e-7,100.0]`,
+		`["\u00e9\ud83d\ude00\"\\\/\t\u0001\u007f"]`: "[\"\u00e9\U0001F600\\\"\\\\/\\t\\u0001\x7f\"]",
+	} {
+		v, ok := parseJSON(in)
+		if !ok {
+			t.Errorf("%s: refused", in)
+			continue
+		}
+		if got := compact(v); got != want {
+			t.Errorf("%s: %s, want %s", in, got, want)
+		}
+	}
+	for _, bad := range []string{`1`, `"x"`, `{"a":}`, `[01]`, `["\u0000"]`, `["\ud800"]`, `[1e400]`, `[9223372036854775808]`, `{} x`, "[\"\xff\"]"} {
+		if _, ok := parseJSON(bad); ok {
+			t.Errorf("%s accepted", bad)
+		}
+	}
+}
+
+func TestJMAPFilter(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"from":"a","minSize":3,"before":"2024-01-02T03:04:05Z"}`:               "",
+		`{"operator":"OR","conditions":[{"to":"x"},{"header":["a","b","foo"]}]}`: "conditions[1]/header[2:foo]",
+		`{"operator":"AND","conditions":[]}`:                                     "conditions",
+		`{"minSize":"3"}`:                                                        "minSize",
+		`[]`:                                                                     "(null)",
+		`{"language":"eng","inMailboxOtherThan":[]}`:                             "",
+		`{"language":"e1"}`:                                                      "language",
+	} {
+		v, _ := parseJSON(in)
+		var f filterCheck
+		f.filter(v)
+		got := ""
+		if f.invalid {
+			got = f.joined()
+		}
+		if got != want {
+			t.Errorf("%s: %q, want %q", in, got, want)
+		}
+	}
 }

@@ -371,9 +371,29 @@ func (p *parser) test() *test {
 		p.need(capSpecialUse, "special-use")
 		return &test{op: tcSpecialuseexists, args: []arg{mbox, argList(l)}}
 	}
-	// jmapquery is known to Cyrus's scanner but not implemented here
+	if t.text == "jmapquery" {
+		return p.jmapQuery()
+	}
 	p.syntax(t)
 	return nil
+}
+
+// jmapQuery is vnd.cyrus.jmapquery's test: a JMAP filter, checked and
+// stored in jansson's compact form (jmap.go).
+func (p *parser) jmapQuery() *test {
+	q := p.str()
+	p.need(capJmapquery, "vnd.cyrus.jmapquery")
+	v, ok := parseJSON(q)
+	if !ok {
+		p.errorf("invalid jmapquery format")
+		return &test{op: tcJmapquery, args: []arg{nilStr}}
+	}
+	var f filterCheck
+	f.filter(v)
+	if f.invalid {
+		p.errorf("invalid jmapquery argument: '%s'", f.joined())
+	}
+	return &test{op: tcJmapquery, args: []arg{str(compact(v))}}
 }
 
 func (p *parser) anyAll(any bool) *test {

@@ -1,0 +1,5 @@
+require "vnd.cyrus.jmapquery";
+if jmapquery text:
+[1,2]
+.
+{ keep; }

@@ -1,0 +1,5 @@
+require "vnd.cyrus.jmapquery";
+if jmapquery text:
+{"bogus":1}
+.
+{ keep; }

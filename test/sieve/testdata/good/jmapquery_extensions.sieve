@@ -1,0 +1,5 @@
+require "vnd.cyrus.jmapquery";
+if jmapquery text:
+{"language":"en","isHighPriority":true,"inMailboxOtherThan":["a","b"]}
+.
+{ keep; }
