@@ -147,16 +147,11 @@ var capConfig = map[capa]config.Bits{
 	capImip:        config.SieveExtensionsVndCyrusImip,
 }
 
-// notImplemented are the extensions Cyrus 3.6.1 may offer that this
-// package does not compile (none now): a script requiring one fails as
-// an unsupported extension, and the capability leaves it out.
-const notImplemented capa = 0
-
-// active is the extension a require names, if this package implements
-// it and imapd.conf enables it (Cyrus's extension_isactive); 0 if not.
+// active is the extension a require names, if Cyrus knows it and
+// imapd.conf enables it (Cyrus's extension_isactive); 0 if not.
 func (o Options) active(name string) capa {
 	c, ok := capNames[name]
-	if !ok || c == 0 || c&notImplemented != 0 {
+	if !ok || c == 0 {
 		return 0
 	}
 	if bit, ok := capConfig[c]; ok && o.Extensions&bit == 0 {
@@ -218,9 +213,6 @@ var capabilityOrder = []struct {
 }
 
 func (o Options) enabled(c capa) bool {
-	if c&notImplemented != 0 {
-		return false
-	}
 	bit, ok := capConfig[c]
 	return !ok || o.Extensions&bit != 0
 }
