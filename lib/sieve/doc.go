@@ -10,7 +10,10 @@
 // (sieve_extensions, rfc3028_strict, sieve_vacation_min_response and
 // sieve_vacation_max_response), or an *Error whose problems are on the
 // lines Cyrus reports, in Cyrus's words. test/sieve checks both against
-// the real Cyrus on a corpus of scripts.
+// the real Cyrus on a corpus of scripts. Compile reads the script as
+// sievec reads a file; Cyrus's timsieved compiles an uploaded script as
+// a C string, which ends at its first NUL: to answer as timsieved does,
+// cut the script there before calling Compile.
 //
 // Implemented: every command, test and tag of Cyrus 3.6.1's grammar,
 // that is every extension it offers: fileinto, reject/ereject,
