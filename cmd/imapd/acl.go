@@ -53,7 +53,7 @@ func (s *Session) cmdListRights(tag, name, identifier string) {
 		return
 	}
 	id := identifier
-	if !s.srv.isAdmin(identifier) {
+	if !s.srv.authz.IsAdmin(identifier) {
 		// Cyrus canonify_userid with the login id for the domain
 		if c, err := s.srv.canonUser(identifier); err == nil {
 			id = c
@@ -62,7 +62,7 @@ func (s *Session) cmdListRights(tag, name, identifier string) {
 		}
 	}
 	n := s.srv.ns.ParseInternal(intname)
-	tail := s.srv.policy.ListRights(id, s.srv.ns.UserOf(intname), n.IsInbox(), s.srv.admins)
+	tail := s.srv.policy.ListRights(id, s.srv.ns.UserOf(intname), n.IsInbox(), s.srv.authz.Admins())
 	w := s.wr()
 	w.RawString("* LISTRIGHTS ").AString(name).SP().AString(identifier).SP().RawString(tail).CRLF()
 	s.ok(tag)

@@ -8,93 +8,18 @@ import (
 	"strings"
 	"time"
 
-	"gyrus/lib/acl"
 	"gyrus/lib/imapwire"
 	"gyrus/lib/log"
-	"gyrus/lib/mboxname"
 	"gyrus/lib/proc"
 	"gyrus/lib/sasl"
 )
 
-// canonUser is Cyrus's canonify_userid (imap/global.c), lib/sasl's Canon
-// callback: with virtual domains '%' counts as '@' and the default domain
-// is dropped; "anonymous", "anybody" and "anyone" become the global
-// identifiers; the rest goes through auth_unix's checks (lib/acl
-// Canonify: length, characters, username_tolower).
+// canonUser is lib/sasl's Canon callback: authz.Canon (Cyrus's
+// canonify_userid) after libsasl's own canonicalization, which trims the
+// white space around the name (pop3d and timsieved have their own
+// callbacks, which do not).
 func (s *Server) canonUser(id string) (string, error) {
-	// libsasl's canonicalization trims white space around the name
-	user := strings.TrimFunc(id, func(r rune) bool { return r == ' ' || r == '\t' || r == '\r' || r == '\n' || r == '\v' || r == '\f' })
-	local := user
-	domain := ""
-	if s.ns.VirtDomains != mboxname.VirtDomainsOff {
-		if i := strings.LastIndexAny(user, "@%"); i >= 0 {
-			user = user[:i] + "@" + user[i+1:]
-			local, domain = user[:i], user[i+1:]
-		}
-	}
-	switch {
-	case strings.EqualFold(local, "anonymous"):
-		return "anonymous", nil
-	case strings.EqualFold(local, "anybody"), strings.EqualFold(local, "anyone"):
-		return "anyone", nil
-	}
-	if domain != "" && s.ns.DefaultDomain != "" && strings.EqualFold(domain, s.ns.DefaultDomain) {
-		user = local
-	}
-	c, ok := s.policy.Canonify(user)
-	if !ok || c == "" {
-		return "", errInvalidUser
-	}
-	return c, nil
-}
-
-// authorize is Cyrus's mysasl_proxy_policy, lib/sasl's Authorize
-// callback: cross-realm logins need loginrealms; a denied user
-// (user_deny.db) is refused unless an admin authenticates; acting as
-// another user needs to be an admin, a proxyserver, or (loginuseacl)
-// to hold 'a' on that user's INBOX.
-func (s *Server) authorize(ctx context.Context, authcid, authzid string) error {
-	realms := s.cfg.Loginrealms()
-	if s.ns.VirtDomains == mboxname.VirtDomainsOff || realms != "" {
-		if i := strings.IndexByte(authcid, '@'); i >= 0 {
-			realm := authcid[i+1:]
-			found := false
-			for _, r := range strings.Fields(realms) {
-				if strings.EqualFold(r, realm) {
-					found = true
-					break
-				}
-			}
-			if !found {
-				return &sasl.Error{Code: sasl.CodeBadAuth, Detail: "cross-realm login " + authcid + " denied"}
-			}
-		}
-	}
-	admin := s.isAdmin(authcid)
-	if !admin && s.deny != nil {
-		if denied, _, _ := s.deny.Check(authzid, s.ident); denied {
-			log.Printf(log.LevelErr, "user '%s' denied access to service '%s'", authzid, s.ident)
-			return &sasl.Error{Code: sasl.CodeNoAuthz, Detail: fmt.Sprintf("user '%s' is denied access to service '%s'", authzid, s.ident)}
-		}
-	}
-	if authcid == authzid {
-		return nil
-	}
-	if admin || s.memberOfList(authcid, s.proxyservers) ||
-		(s.cfg.Loginuseacl() && s.inboxGrantsAdmin(authzid, authcid)) {
-		return nil
-	}
-	return &sasl.Error{Code: sasl.CodeBadAuth, Detail: "user " + authcid + " is not allowed to proxy"}
-}
-
-// inboxGrantsAdmin is Cyrus's acl_ok: userid's INBOX gives 'a' to who.
-func (s *Server) inboxGrantsAdmin(userid, who string) bool {
-	e, err := s.list.Lookup(s.ns.UserInbox(userid, ""))
-	if err != nil {
-		return false
-	}
-	a, _ := acl.Parse(e.ACL)
-	return s.policy.ACLRights(acl.Identity{UserID: who}, a).Has(acl.Admin)
+	return s.authz.Canon(strings.TrimFunc(id, func(r rune) bool { return r == ' ' || r == '\t' || r == '\r' || r == '\n' || r == '\v' || r == '\f' }))
 }
 
 // plaintextAllowed: LOGIN and password mechanisms are allowed on this
@@ -140,7 +65,7 @@ func (s *Session) cmdLogin(tag string, a *imapwire.Login) {
 		reply = "Anonymous access granted"
 		canon = "anonymous"
 	case s.srv.flags.NoPassword:
-		if err := s.srv.authorize(context.Background(), canon, canon); err != nil {
+		if err := s.srv.authz.Authorize(context.Background(), canon, canon); err != nil {
 			s.loginFailed(tag, "plaintext", canon, err)
 			return
 		}
@@ -328,7 +253,7 @@ func (s *Session) checkLimits(tag, user string) bool {
 func (s *Session) loggedIn(user, authID string) {
 	s.userid = user
 	s.authID = authID
-	s.isAdmin = s.srv.isAdmin(user)
+	s.isAdmin = s.srv.authz.IsAdmin(user)
 	if authID != user && authID != "" {
 		// a proxied login: the admin status is the target's own
 		s.isProxyAdmin = s.isAdmin

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"gyrus/lib/acl"
+	"gyrus/lib/authz"
 	"gyrus/lib/log"
 	"gyrus/lib/mboxlist"
 	"gyrus/lib/quota"
@@ -34,10 +35,10 @@ func (s *Server) autocreateUser(userid string) error {
 	if userid == "anonymous" {
 		return errNonexistent
 	}
-	if s.isAdmin(userid) || s.memberOfList(userid, s.proxyservers) {
+	if s.authz.IsAdmin(userid) || s.authz.IsProxyServer(userid) {
 		return nil
 	}
-	if !s.memberOfList(userid, strings.Fields(s.cfg.AutocreateUsers())) {
+	if !authz.MemberOf(userid, strings.Fields(s.cfg.AutocreateUsers())) {
 		log.Debug("autocreateinbox", "user", userid, "result", "not in autocreate_users")
 		return nil
 	}

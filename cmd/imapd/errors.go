@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"gyrus/lib/acl"
+	"gyrus/lib/authz"
 	"gyrus/lib/imapwire"
 	"gyrus/lib/log"
 	"gyrus/lib/mailbox"
@@ -26,7 +27,7 @@ var (
 	errTooLarge        = errors.New("Message size exceeds fixed limit")
 	errNoRoot          = errors.New("Quota root does not exist")
 	errUnsupportedQuot = errors.New("Unsupported quota resource")
-	errInvalidUser     = errors.New("Invalid user")
+	errInvalidUser     = authz.ErrInvalidUser
 	errInvalidID       = errors.New("Invalid identifier")
 	errNoSuchMsg       = errors.New("No matching messages")
 	// errGone: the selected mailbox was deleted or renamed under the

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -12,6 +11,7 @@ import (
 
 	"gyrus/lib/acl"
 	"gyrus/lib/annotate"
+	"gyrus/lib/authz"
 	"gyrus/lib/charset"
 	"gyrus/lib/config"
 	"gyrus/lib/idle"
@@ -27,7 +27,6 @@ import (
 	"gyrus/lib/sysexits"
 	"gyrus/lib/tlsutil"
 	"gyrus/lib/tool"
-	"gyrus/lib/userdeny"
 )
 
 // Flags are imapd's own command-line options (imapd(8)).
@@ -54,7 +53,7 @@ type Server struct {
 	settings *mboxlist.Settings
 	quota    *quota.DB
 	annot    *annotate.DB
-	deny     *userdeny.DB // nil without user_deny.db
+	authz    *authz.Policy // login policy, user_deny.db
 	policy   *acl.Policy
 	auth     *sasl.Authenticator
 	sasl     *sasl.Server
@@ -67,9 +66,6 @@ type Server struct {
 	// searchFlags are the search normalisation of search_skipdiacrit,
 	// search_whitespace and rfc2047_utf8 (lib/charset).
 	searchFlags charset.Flags
-
-	admins       []string
-	proxyservers []string
 
 	// settings read once
 	servername     string
@@ -124,17 +120,10 @@ func NewServer(env *service.Env, f Flags) (*Server, error) {
 	if s.annot, err = annotate.Open(path, backend); err != nil {
 		return nil, fmt.Errorf("open annotations database: %w", err)
 	}
-	dpath, dbackend := userdeny.PathFromConfig(c)
-	if d, err := userdeny.Open(dpath, dbackend, false); err == nil {
-		s.deny = d
-	} else if !errors.Is(err, userdeny.ErrNoDB) {
-		log.Error("DBERROR", "db", dpath, "error", err)
-	}
 	if s.policy, err = acl.New(acl.ConfigFromConfig(c)); err != nil {
 		log.Warn("implicit_owner_rights", "error", err)
 	}
-	s.admins = strings.Fields(c.Admins())
-	s.proxyservers = strings.Fields(c.Proxyservers())
+	s.authz = authz.New(c, s.ident, s.ns, s.policy, s.list)
 
 	s.servername = c.Servername()
 	if s.servername == "" {
@@ -185,7 +174,7 @@ func NewServer(env *service.Env, f Flags) (*Server, error) {
 		MechList:       so.MechList,
 		AllowPlaintext: c.Allowplaintext(),
 		Canon:          s.canonUser,
-		Authorize:      s.authorize,
+		Authorize:      s.authz.Authorize,
 	}
 	if tlsutil.Enabled(c) {
 		if s.tls, err = tlsutil.NewServer(c, tlsutil.Options{}); err != nil {
@@ -213,25 +202,6 @@ func (s *Server) Serve(ctx context.Context, conn net.Conn, ss *service.Session) 
 	}
 	sess := newSession(s, conn, ss)
 	sess.run(ctx)
-}
-
-// isAdmin reports whether userid is listed in admins (Cyrus
-// global_authisa with auth_memberof: a user id, "anyone", or a group).
-func (s *Server) isAdmin(userid string) bool {
-	return s.memberOfList(userid, s.admins)
-}
-
-func (s *Server) memberOfList(userid string, list []string) bool {
-	if userid == "" {
-		return false
-	}
-	id := acl.Identity{UserID: userid}
-	for _, a := range list {
-		if id.MemberOf(a) {
-			return true
-		}
-	}
-	return false
 }
 
 // noQuotaCheck is the quota hook of imapd -q: usage is charged, limits

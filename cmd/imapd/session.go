@@ -319,8 +319,8 @@ func (s *Session) shutdownMessage() (string, bool) {
 	if line, ok := firstLine(filepath.Join(dir, "shutdown")); ok {
 		return line, true
 	}
-	if s.srv.deny != nil {
-		if denied, msg, _ := s.srv.deny.Check(s.userid, s.srv.ident); denied {
+	if d := s.srv.authz.DenyDB(); d != nil {
+		if denied, msg, _ := d.Check(s.userid, s.srv.ident); denied {
 			return msg, true
 		}
 	}

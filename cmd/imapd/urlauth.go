@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"gyrus/lib/authz"
 	"gyrus/lib/cyrusdb"
 	"gyrus/lib/imapwire"
 	"gyrus/lib/log"
@@ -466,7 +467,7 @@ func (s *Session) urlAuthFetch(it urlFetchItem) (data, structure []byte, good bo
 			acc := strings.ToLower(u.access)
 			switch {
 			case strings.HasPrefix(acc, "submit+"):
-				authorized = s.srv.memberOfList(s.userid, strings.Fields(s.srv.cfg.Submitservers()))
+				authorized = authz.MemberOf(s.userid, strings.Fields(s.srv.cfg.Submitservers()))
 			case strings.HasPrefix(acc, "user+"):
 				authorized = u.access[5:] == s.userid
 			case acc == "authuser":

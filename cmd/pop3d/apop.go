@@ -168,7 +168,7 @@ func (s *Session) checkAPOP(resp string) (string, *sasl.Error) {
 	if !strings.EqualFold(hex.EncodeToString(sum[:]), digest) {
 		return "", &sasl.Error{Code: sasl.CodeBadAuth, Detail: "login incorrect"}
 	}
-	if err := s.authorize(context.Background(), user, user); err != nil {
+	if err := s.srv.authz.Authorize(context.Background(), user, user); err != nil {
 		var se *sasl.Error
 		if errors.As(err, &se) {
 			return "", se

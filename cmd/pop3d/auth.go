@@ -4,54 +4,20 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"net"
 	"strings"
 	"time"
 
-	"gyrus/lib/acl"
+	"gyrus/lib/authz"
 	"gyrus/lib/log"
 	"gyrus/lib/mboxname"
 	"gyrus/lib/sasl"
 )
 
-var errInvalidUser = errors.New("Invalid user")
-
 // maxSASLLine is how much of a SASL response line Cyrus reads at once
 // (imap/saslserver.c: a 21848-byte base64 buffer, RFC 4422's 16 KB of
 // data encoded).
 const maxSASLLine = 21848
-
-// canonUser is Cyrus's canonify_userid (imap/global.c): with virtual
-// domains '%' counts as '@' and the default domain is dropped;
-// "anonymous", "anybody" and "anyone" become the global identifiers; the
-// rest goes through auth_unix's checks (lib/acl Canonify: length,
-// characters, username_tolower).
-func (s *Server) canonUser(id string) (string, error) {
-	user := id
-	local := user
-	domain := ""
-	if s.ns.VirtDomains != mboxname.VirtDomainsOff {
-		if i := strings.LastIndexAny(user, "@%"); i >= 0 {
-			user = user[:i] + "@" + user[i+1:]
-			local, domain = user[:i], user[i+1:]
-		}
-	}
-	switch {
-	case strings.EqualFold(local, "anonymous"):
-		return "anonymous", nil
-	case strings.EqualFold(local, "anybody"), strings.EqualFold(local, "anyone"):
-		return "anyone", nil
-	}
-	if domain != "" && s.ns.DefaultDomain != "" && strings.EqualFold(domain, s.ns.DefaultDomain) {
-		user = local
-	}
-	c, ok := s.policy.Canonify(user)
-	if !ok || c == "" {
-		return "", errInvalidUser
-	}
-	return c, nil
-}
 
 // splitSubfolder takes "+sub" out of "user+sub" or "user+sub@domain"
 // when popsubfolders is on (Cyrus popd_canon_user). With virtual domains
@@ -82,58 +48,7 @@ func (s *Session) canon(id string) (string, error) {
 		s.subfolder, s.hasSub = sub, true
 		id = user
 	}
-	return s.srv.canonUser(id)
-}
-
-// authorize is the session's lib/sasl Authorize callback (Cyrus
-// popd_proxy_policy, then mysasl_proxy_policy): cross-realm logins need
-// loginrealms; a denied user (user_deny.db) is refused unless an admin
-// authenticates; acting as another user needs to be an admin, a
-// proxyserver, or (loginuseacl) to hold 'a' on that user's INBOX. The
-// ids come through canon, so any "+sub" is already gone.
-func (s *Session) authorize(ctx context.Context, authcid, authzid string) error {
-	srv := s.srv
-	realms := srv.cfg.Loginrealms()
-	if srv.ns.VirtDomains == mboxname.VirtDomainsOff || realms != "" {
-		if i := strings.IndexByte(authcid, '@'); i >= 0 {
-			realm := authcid[i+1:]
-			found := false
-			for _, r := range strings.Fields(realms) {
-				if strings.EqualFold(r, realm) {
-					found = true
-					break
-				}
-			}
-			if !found {
-				return &sasl.Error{Code: sasl.CodeBadAuth, Detail: "cross-realm login " + authcid + " denied"}
-			}
-		}
-	}
-	admin := srv.isAdmin(authcid)
-	if d := srv.denyDB(); !admin && d != nil {
-		if denied, _, _ := d.Check(authzid, srv.ident); denied {
-			log.Printf(log.LevelErr, "user '%s' denied access to service '%s'", authzid, srv.ident)
-			return &sasl.Error{Code: sasl.CodeNoAuthz, Detail: fmt.Sprintf("user '%s' is denied access to service '%s'", authzid, srv.ident)}
-		}
-	}
-	if authcid == authzid {
-		return nil
-	}
-	if admin || memberOfList(authcid, srv.proxyservers) ||
-		(srv.cfg.Loginuseacl() && srv.inboxGrantsAdmin(authzid, authcid)) {
-		return nil
-	}
-	return &sasl.Error{Code: sasl.CodeBadAuth, Detail: "user " + authcid + " is not allowed to proxy"}
-}
-
-// inboxGrantsAdmin is Cyrus's acl_ok: userid's INBOX gives 'a' to who.
-func (s *Server) inboxGrantsAdmin(userid, who string) bool {
-	e, err := s.list.Lookup(s.ns.UserInbox(userid, ""))
-	if err != nil {
-		return false
-	}
-	a, _ := acl.Parse(e.ACL)
-	return s.policy.ACLRights(acl.Identity{UserID: who}, a).Has(acl.Admin)
+	return s.srv.authz.Canon(id)
 }
 
 // saslState is the connection as lib/sasl sees it. An external layer of
@@ -196,12 +111,12 @@ func (s *Session) cmdUser(user string) {
 		if dot := strings.IndexByte(canon, '.'); dot >= 0 {
 			at := strings.IndexByte(canon, '@')
 			if !(s.srv.ns.VirtDomains != mboxname.VirtDomainsOff && at >= 0 && dot > at) {
-				err = errInvalidUser
+				err = authz.ErrInvalidUser
 			}
 		}
 	}
 	if err == nil && len(canon)+6 >= maxMailboxBuffer {
-		err = errInvalidUser
+		err = authz.ErrInvalidUser
 	}
 	if err != nil {
 		s.reply("-ERR [AUTH] Invalid user")
@@ -455,7 +370,7 @@ func (e *exchange) noteUser(resp []byte) {
 	if user, _, ok := srv.splitSubfolder(id); ok {
 		id = user
 	}
-	if c, err := srv.canonUser(id); err == nil {
+	if c, err := srv.authz.Canon(id); err == nil {
 		e.authcid = c
 	}
 }

@@ -5,6 +5,7 @@ import (
 
 	"gyrus/lib/acl"
 	"gyrus/lib/annotate"
+	"gyrus/lib/authz"
 	"gyrus/lib/log"
 	"gyrus/lib/mailbox"
 	"gyrus/lib/mboxlist"
@@ -26,10 +27,10 @@ import (
 // existing INBOX gives mboxlist.ErrExists, a user it must not create
 // for ErrNotFound. (autocreate_sieve_script is not done.)
 func (s *Server) autocreateUser(userid string) error {
-	if userid == "anonymous" || s.isAdmin(userid) || memberOfList(userid, s.proxyservers) {
+	if userid == "anonymous" || s.authz.IsAdmin(userid) || s.authz.IsProxyServer(userid) {
 		return mboxlist.ErrNotFound
 	}
-	if !memberOfList(userid, strings.Fields(s.cfg.AutocreateUsers())) {
+	if !authz.MemberOf(userid, strings.Fields(s.cfg.AutocreateUsers())) {
 		log.Debug("autocreateinbox", "user", userid, "result", "not in autocreate_users")
 		return mboxlist.ErrNotFound
 	}

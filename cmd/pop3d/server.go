@@ -2,15 +2,14 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
 	"gyrus/lib/acl"
+	"gyrus/lib/authz"
 	"gyrus/lib/config"
 	"gyrus/lib/log"
 	"gyrus/lib/mailbox"
@@ -22,7 +21,6 @@ import (
 	"gyrus/lib/sysexits"
 	"gyrus/lib/tlsutil"
 	"gyrus/lib/tool"
-	"gyrus/lib/userdeny"
 )
 
 // Flags are pop3d's own command-line options (pop3d(8)).
@@ -52,20 +50,14 @@ type Server struct {
 	list     *mboxlist.List
 	settings *mboxlist.Settings
 	quota    *quota.DB
-	// user_deny.db, opened when it first exists (Cyrus opens it at
-	// each check until it can); see denyDB
-	denyPath, denyBackend string
-	denyMu                sync.Mutex
-	deny                  *userdeny.DB
-	policy                *acl.Policy
-	auth                  *sasl.Authenticator
-	sasl                  *sasl.Server    // template: each session copies it with its own callbacks
-	tls                   *tlsutil.Server // nil when TLS is not configured or failed to start
-	mbopts                mailbox.Options
+	authz    *authz.Policy // login policy, user_deny.db
+	policy   *acl.Policy
+	auth     *sasl.Authenticator
+	sasl     *sasl.Server    // template: each session copies it with its own callbacks
+	tls      *tlsutil.Server // nil when TLS is not configured or failed to start
+	mbopts   mailbox.Options
 
 	tlsConfigured bool // tls_enabled(): STLS is a command and advertised
-	admins        []string
-	proxyservers  []string
 	servername    string
 
 	// settings read once (Cyrus reads them per session from the same
@@ -108,12 +100,10 @@ func NewServer(env *service.Env, f Flags) (*Server, error) {
 	}
 	s.settings = s.list.Settings()
 	s.mbopts = s.settings.Mailbox
-	s.denyPath, s.denyBackend = userdeny.PathFromConfig(c)
 	if s.policy, err = acl.New(acl.ConfigFromConfig(c)); err != nil {
 		log.Warn("implicit_owner_rights", "error", err)
 	}
-	s.admins = strings.Fields(c.Admins())
-	s.proxyservers = strings.Fields(c.Proxyservers())
+	s.authz = authz.New(c, env.Ident, s.ns, s.policy, s.list)
 	s.servername = c.Servername()
 	if s.servername == "" {
 		s.servername, _ = os.Hostname()
@@ -179,46 +169,4 @@ func (s *Server) Serve(ctx context.Context, conn net.Conn, ss *service.Session) 
 		tc.SetNoDelay(true) // answers are flushed whole; no Nagle delay
 	}
 	newSession(s, conn, ss).run(ctx)
-}
-
-// isAdmin reports whether userid is listed in admins (Cyrus
-// global_authisa: a user id, "anyone", or a group).
-func (s *Server) isAdmin(userid string) bool {
-	return memberOfList(userid, s.admins)
-}
-
-func memberOfList(userid string, list []string) bool {
-	if userid == "" {
-		return false
-	}
-	id := acl.Identity{UserID: userid}
-	for _, a := range list {
-		if id.MemberOf(a) {
-			return true
-		}
-	}
-	return false
-}
-
-// denyDB returns the user deny list, nil while there is none. Cyrus
-// tries to open it at every check, so a list created by cyr_deny while
-// the service runs counts at once.
-func (s *Server) denyDB() *userdeny.DB {
-	s.denyMu.Lock()
-	defer s.denyMu.Unlock()
-	if s.deny != nil {
-		return s.deny
-	}
-	if _, err := os.Stat(s.denyPath); err != nil {
-		return nil
-	}
-	d, err := userdeny.Open(s.denyPath, s.denyBackend, false)
-	if err != nil {
-		if !errors.Is(err, userdeny.ErrNoDB) {
-			log.Error("DBERROR", "db", s.denyPath, "error", err)
-		}
-		return nil
-	}
-	s.deny = d
-	return d
 }

@@ -88,7 +88,7 @@ func newSession(srv *Server, conn net.Conn, ss *service.Session) *Session {
 	s.tlsRequired = srv.cfg.TlsRequired()
 	s.sasl = *srv.sasl
 	s.sasl.Canon = s.canon
-	s.sasl.Authorize = s.authorize
+	s.sasl.Authorize = s.srv.authz.Authorize
 	s.in = bufio.NewReaderSize(inbound{s}, 1024)
 	return s
 }
@@ -276,7 +276,7 @@ func (s *Session) shutdownMessage() (string, bool) {
 	if s.userid == "" {
 		return "", false
 	}
-	if d := s.srv.denyDB(); d != nil {
+	if d := s.srv.authz.DenyDB(); d != nil {
 		if denied, msg, _ := d.Check(s.userid, s.srv.ident); denied {
 			return msg, true
 		}

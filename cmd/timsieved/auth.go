@@ -4,18 +4,14 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 
-	"gyrus/lib/acl"
 	"gyrus/lib/log"
 	"gyrus/lib/mboxname"
 	"gyrus/lib/sasl"
 	"gyrus/lib/sievedir"
 )
-
-var errInvalidUser = errors.New("Invalid user")
 
 // cmdAuthenticate is RFC 5804 2.1: AUTHENTICATE mechanism [initial
 // response]. Challenges go out as literals of base64, responses come
@@ -133,7 +129,7 @@ func (s *Session) setUser(out sasl.Outcome) bool {
 	if s.verifyOnly {
 		return true
 	}
-	admin := out.AuthID == user && s.srv.isAdmin(user)
+	admin := out.AuthID == user && s.srv.authz.IsAdmin(user)
 	path, err := s.srv.locator.UserPath(user)
 	if err != nil {
 		if !errors.Is(err, sievedir.ErrNoInbox) {
@@ -220,78 +216,4 @@ func b64val(c byte) int {
 		return 63
 	}
 	return -1
-}
-
-// canonUser is Cyrus's canonify_userid (imap/global.c): with virtual
-// domains '%' counts as '@' and the default domain is dropped;
-// "anonymous", "anybody" and "anyone" become the global identifiers; the
-// rest goes through auth_unix's checks (length, characters,
-// username_tolower).
-func (s *Server) canonUser(id string) (string, error) {
-	user, local, domain := id, id, ""
-	if s.ns.VirtDomains != mboxname.VirtDomainsOff {
-		if i := strings.LastIndexAny(user, "@%"); i >= 0 {
-			user = user[:i] + "@" + user[i+1:]
-			local, domain = user[:i], user[i+1:]
-		}
-	}
-	switch {
-	case strings.EqualFold(local, "anonymous"):
-		return "anonymous", nil
-	case strings.EqualFold(local, "anybody"), strings.EqualFold(local, "anyone"):
-		return "anyone", nil
-	}
-	if domain != "" && s.ns.DefaultDomain != "" && strings.EqualFold(domain, s.ns.DefaultDomain) {
-		user = local
-	}
-	c, ok := s.policy.Canonify(user)
-	if !ok || c == "" {
-		return "", errInvalidUser
-	}
-	return c, nil
-}
-
-// authorize is Cyrus's mysasl_proxy_policy for timsieved: cross-realm
-// logins need loginrealms; a denied user (user_deny.db) is refused unless
-// an admin authenticates; acting as another user needs to be an admin, a
-// proxyserver, or (loginuseacl) to hold 'a' on that user's INBOX.
-func (s *Session) authorize(ctx context.Context, authcid, authzid string) error {
-	srv := s.srv
-	realms := srv.cfg.Loginrealms()
-	if srv.ns.VirtDomains == mboxname.VirtDomainsOff || realms != "" {
-		if i := strings.IndexByte(authcid, '@'); i >= 0 {
-			realm, found := authcid[i+1:], false
-			for _, r := range strings.Fields(realms) {
-				found = found || strings.EqualFold(r, realm)
-			}
-			if !found {
-				return &sasl.Error{Code: sasl.CodeBadAuth, Detail: "cross-realm login " + authcid + " denied"}
-			}
-		}
-	}
-	admin := srv.isAdmin(authcid)
-	if d := srv.denyDB(); !admin && d != nil {
-		if denied, _, _ := d.Check(authzid, srv.ident); denied {
-			log.Printf(log.LevelErr, "user '%s' denied access to service '%s'", authzid, srv.ident)
-			return &sasl.Error{Code: sasl.CodeNoAuthz, Detail: fmt.Sprintf("user '%s' is denied access to service '%s'", authzid, srv.ident)}
-		}
-	}
-	if authcid == authzid {
-		return nil
-	}
-	if admin || memberOfList(authcid, srv.proxyservers) ||
-		(srv.cfg.Loginuseacl() && srv.inboxGrantsAdmin(authzid, authcid)) {
-		return nil
-	}
-	return &sasl.Error{Code: sasl.CodeBadAuth, Detail: "user " + authcid + " is not allowed to proxy"}
-}
-
-// inboxGrantsAdmin is Cyrus's acl_ok: userid's INBOX gives 'a' to who.
-func (s *Server) inboxGrantsAdmin(userid, who string) bool {
-	e, err := s.list.Lookup(s.ns.UserInbox(userid, ""))
-	if err != nil {
-		return false
-	}
-	a, _ := acl.Parse(e.ACL)
-	return s.policy.ACLRights(acl.Identity{UserID: who}, a).Has(acl.Admin)
 }

@@ -2,15 +2,14 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"gyrus/lib/acl"
+	"gyrus/lib/authz"
 	"gyrus/lib/config"
 	"gyrus/lib/log"
 	"gyrus/lib/mboxlist"
@@ -22,7 +21,6 @@ import (
 	"gyrus/lib/sysexits"
 	"gyrus/lib/tlsutil"
 	"gyrus/lib/tool"
-	"gyrus/lib/userdeny"
 )
 
 // Server is what the sessions of one timsieved process share. It is
@@ -41,8 +39,7 @@ type Server struct {
 	tls     *tlsutil.Server
 
 	tlsConfigured bool
-	admins        []string
-	proxyservers  []string
+	authz         *authz.Policy
 
 	sieveOpts sieve.Options
 	// sieveCapability is the SIEVE capability (the enabled extensions
@@ -56,10 +53,6 @@ type Server struct {
 	// initErr: the store cannot be used (sieveusehomedir); every session
 	// is told so and closed, as Cyrus's timsieved does.
 	initErr string
-
-	denyPath, denyBackend string
-	denyMu                sync.Mutex
-	deny                  *userdeny.DB
 }
 
 // NewServer prepares the process-wide state from imapd.conf.
@@ -81,9 +74,7 @@ func NewServer(env *service.Env) (*Server, error) {
 	if s.policy, err = acl.New(acl.ConfigFromConfig(c)); err != nil {
 		log.Warn("implicit_owner_rights", "error", err)
 	}
-	s.admins = strings.Fields(c.Admins())
-	s.proxyservers = strings.Fields(c.Proxyservers())
-	s.denyPath, s.denyBackend = userdeny.PathFromConfig(c)
+	s.authz = authz.New(c, env.Ident, s.ns, s.policy, s.list)
 	servername := c.Servername()
 	if servername == "" {
 		servername, _ = os.Hostname()
@@ -144,41 +135,4 @@ func (s *Server) Serve(ctx context.Context, conn net.Conn, ss *service.Session) 
 		return
 	}
 	sess.run(ctx)
-}
-
-func (s *Server) isAdmin(userid string) bool { return memberOfList(userid, s.admins) }
-
-func memberOfList(userid string, list []string) bool {
-	if userid == "" {
-		return false
-	}
-	id := acl.Identity{UserID: userid}
-	for _, a := range list {
-		if id.MemberOf(a) {
-			return true
-		}
-	}
-	return false
-}
-
-// denyDB returns the user deny list, nil while there is none (opened
-// when it first exists, as Cyrus tries at each check).
-func (s *Server) denyDB() *userdeny.DB {
-	s.denyMu.Lock()
-	defer s.denyMu.Unlock()
-	if s.deny != nil {
-		return s.deny
-	}
-	if _, err := os.Stat(s.denyPath); err != nil {
-		return nil
-	}
-	d, err := userdeny.Open(s.denyPath, s.denyBackend, false)
-	if err != nil {
-		if !errors.Is(err, userdeny.ErrNoDB) {
-			log.Error("DBERROR", "db", s.denyPath, "error", err)
-		}
-		return nil
-	}
-	s.deny = d
-	return d
 }

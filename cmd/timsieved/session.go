@@ -45,8 +45,8 @@ func newSession(srv *Server, conn net.Conn, ss *service.Session) *Session {
 	s := &Session{srv: srv, ss: ss, raw: conn, conn: conn}
 	s.tlsRequired = srv.cfg.TlsRequired()
 	s.sasl = *srv.sasl
-	s.sasl.Canon = srv.canonUser
-	s.sasl.Authorize = s.authorize
+	s.sasl.Canon = srv.authz.Canon
+	s.sasl.Authorize = srv.authz.Authorize
 	s.in = bufio.NewReaderSize(inbound{s}, 4096)
 	s.out = bufio.NewWriterSize(outbound{s}, 4096)
 	s.lex = newLexer(s.in, srv.maxScriptSize, srv.tlsConfigured)
