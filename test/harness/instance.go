@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -729,18 +728,27 @@ type UserStore interface {
 // SaslStore uses the built saslpasswd2 on the instance's sasl_sasldb_path.
 type SaslStore struct{}
 
-// AddUser runs saslpasswd2 -p -c -f <sasldb> -u localhost user.
-func (SaslStore) AddUser(in *Instance, user, password string) error {
-	p := filepath.Join(in.Bin, "saslpasswd2")
+// Program returns the path of a program in the instance's directory of
+// programs, building it first if the harness builds them (they are built
+// when first needed, and cyrus.conf need not name this one).
+func (in *Instance) Program(name string) (string, error) {
 	if in.Bin == buildDir {
-		// the programs are built when first needed; cyrus.conf does not
-		// name this one
-		if err := ensure("saslpasswd2"); err != nil {
-			return err
+		if err := ensure(name); err != nil {
+			return "", err
 		}
 	}
+	p := filepath.Join(in.Bin, name)
 	if _, err := os.Stat(p); err != nil {
-		return errors.New("saslpasswd2 is not built")
+		return "", fmt.Errorf("%s is not built", name)
+	}
+	return p, nil
+}
+
+// AddUser runs saslpasswd2 -p -c -f <sasldb> -u localhost user.
+func (SaslStore) AddUser(in *Instance, user, password string) error {
+	p, err := in.Program("saslpasswd2")
+	if err != nil {
+		return err
 	}
 	cmd := exec.Command(p, "-p", "-c", "-f", filepath.Join(in.Dir, "etc", "sasldb2"), "-u", "localhost", user)
 	cmd.Stdin = strings.NewReader(password)

@@ -301,9 +301,9 @@ func (realmStore) AddUser(in *harness.Instance, name, password string) error {
 	if !ok {
 		realm = "localhost"
 	}
-	p := filepath.Join(in.Bin, "saslpasswd2")
-	if _, err := os.Stat(p); err != nil {
-		return fmt.Errorf("saslpasswd2 is not built: %v", err)
+	p, err := in.Program("saslpasswd2")
+	if err != nil {
+		return err
 	}
 	cmd := exec.Command(p, "-p", "-c", "-f", filepath.Join(in.Dir, "etc", "sasldb2"), "-u", realm, local)
 	cmd.Stdin = strings.NewReader(password)

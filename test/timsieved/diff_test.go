@@ -316,7 +316,6 @@ func oracleAdminPW() string {
 	return "cyrus-admin-pw"
 }
 
-
 // sideBySide shows the two transcripts, marking the lines that differ.
 func sideBySide(g, c []string) string {
 	var b strings.Builder
