@@ -210,8 +210,10 @@ func (s *server) stopAccepting(why string) {
 	}
 	left := len(s.conns)
 	s.mu.Unlock()
-	log.Info("service_retiring", "reason", why, "sessions", left)
 	s.ln.Close()
+	// (logged once the listener is closed: whoever reads this line
+	// knows the process accepts nothing more)
+	log.Info("service_retiring", "reason", why, "sessions", left)
 	s.sl.drain()
 	s.maybeFinish()
 }

@@ -51,7 +51,10 @@ SERVICES {
 	if p := ch.Line("PID"); p != oldChange {
 		t.Errorf("open connection moved from %s to %s", oldChange, p)
 	}
-	// New connections to the changed entry get a new process with the new command.
+	// New connections to the changed entry get a new process with the
+	// new command, once the old one has closed its listener (SIGHUP
+	// reaches it after master reconfigured).
+	in.WaitLog(5*time.Second, `change\[`+oldChange+`\]: service_retiring`)
 	n := in.Dial(t, "change")
 	n.Expect(`\* OK`)
 	if p := n.Line("PID"); p == oldChange {
