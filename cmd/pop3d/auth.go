@@ -278,13 +278,13 @@ func (e *exchange) run(ir string, hasIR bool) saslResult {
 		if ir == "=" {
 			resp = []byte{}
 		} else {
-			var st decodeStatus
-			resp, st = decodeSASL64(ir)
+			var st sasl.DecodeStatus
+			resp, st = sasl.Decode64(ir)
 			switch st {
-			case decodeIncomplete:
+			case sasl.DecodeIncomplete:
 				pending = true
-			case decodeBad, decodeFail:
-				e.code = st.code()
+			case sasl.DecodeBad, sasl.DecodeFail:
+				e.code = statusCode(st)
 				return saslFail
 			}
 		}
@@ -324,9 +324,9 @@ func (e *exchange) run(ir string, hasIR bool) saslResult {
 		if len(line) > 0 && line[0] == '*' {
 			return saslCancel
 		}
-		r, st := decodeSASL64(string(line))
-		if st != decodeOK {
-			e.code = st.code()
+		r, st := sasl.Decode64(string(line))
+		if st != sasl.DecodeOK {
+			e.code = statusCode(st)
 			return saslFail
 		}
 		if pending {

@@ -91,33 +91,6 @@ func TestParseNumbers(t *testing.T) {
 	}
 }
 
-// libsasl's decoder, as seen through Cyrus's AUTH answers.
-func TestDecodeSASL64(t *testing.T) {
-	for _, c := range []struct {
-		in  string
-		out string
-		st  decodeStatus
-	}{
-		{"", "", decodeOK},
-		{"AGFsaWNlAGFsaWNlcHc=", "\x00alice\x00alicepw", decodeOK},
-		{"YQ==", "a", decodeOK},
-		{"YWI=", "ab", decodeOK},
-		{"AGFsaWNlAGFsaWNlcH", "", decodeIncomplete},
-		{"YQ==YQ==", "", decodeBad},
-		{"YQ=x", "", decodeBad},
-		{"Y===", "", decodeBad},
-		{"!!!!", "", decodeBad},
-		{"YQ==x", "", decodeBad},
-		{"\rabc", "", decodeFail},
-		{" YQ==", "", decodeBad},
-	} {
-		out, st := decodeSASL64(c.in)
-		if st != c.st || (st == decodeOK && string(out) != c.out) {
-			t.Errorf("%q: %q %v, want %q %v", c.in, out, st, c.out, c.st)
-		}
-	}
-}
-
 const msgDots = "From: a@example.org\r\nSubject: dots\r\n\r\n.one\r\ntwo\r\n.\r\n..three\r\n"
 
 func TestSessionBasics(t *testing.T) {

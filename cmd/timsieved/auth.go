@@ -175,45 +175,6 @@ func codeText(err error) string {
 // anywhere but at the end, a trailing partial group, a leading CR. An
 // empty string is an empty response.
 func decode64(b []byte) ([]byte, bool) {
-	if len(b) == 0 {
-		return []byte{}, true
-	}
-	if b[0] == '\r' || len(b)%4 != 0 {
-		return nil, false
-	}
-	out := make([]byte, 0, len(b)/4*3)
-	for i := 0; i < len(b); i += 4 {
-		if i > 0 && b[i-1] == '=' {
-			return nil, false // data after padding
-		}
-		v := [4]int{b64val(b[i]), b64val(b[i+1]), b64val(b[i+2]), b64val(b[i+3])}
-		if v[0] < 0 || v[1] < 0 || (b[i+2] != '=' && v[2] < 0) || (b[i+3] != '=' && v[3] < 0) ||
-			(b[i+2] == '=' && b[i+3] != '=') {
-			return nil, false
-		}
-		out = append(out, byte(v[0]<<2|v[1]>>4))
-		if b[i+2] != '=' {
-			out = append(out, byte((v[1]<<4)&0xf0|v[2]>>2))
-			if b[i+3] != '=' {
-				out = append(out, byte((v[2]<<6)&0xc0|v[3]))
-			}
-		}
-	}
-	return out, true
-}
-
-func b64val(c byte) int {
-	switch {
-	case 'A' <= c && c <= 'Z':
-		return int(c - 'A')
-	case 'a' <= c && c <= 'z':
-		return int(c-'a') + 26
-	case '0' <= c && c <= '9':
-		return int(c-'0') + 52
-	case c == '+':
-		return 62
-	case c == '/':
-		return 63
-	}
-	return -1
+	out, st := sasl.Decode64(string(b))
+	return out, st == sasl.DecodeOK
 }
