@@ -164,3 +164,51 @@ func TestDeferSyncForeignTransaction(t *testing.T) {
 	}
 	d.closeFile()
 }
+
+// TestTxnFlagLeftByCyrus: Cyrus's recovery of a file a Gyrus writer died
+// in clears DIRTY and keeps flagTxn, which it does not know. The next
+// transaction still marks the file DIRTY before it writes, and commits.
+func TestTxnFlagLeftByCyrus(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.db")
+	for _, flags := range []cyrusdb.Flags{0, cyrusdb.DeferSync} {
+		db := openT(t, path, cyrusdb.Create|flags)
+		tx, _ := db.Begin()
+		tx.Store([]byte("a"), []byte("1"))
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		d, err := Open(path, cyrusdb.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := d.writeLock(); err != nil {
+			t.Fatal(err)
+		}
+		d.hdr.flags = flagTxn // as Cyrus writes it after its recovery
+		if err := d.commitHeader(); err != nil {
+			t.Fatal(err)
+		}
+		d.unlock()
+		d.Close()
+		db = openT(t, path, flags)
+		for i := 0; i < 3; i++ {
+			tx, err := db.Begin()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tx.Store([]byte(fmt.Sprint("k", flags, "-", i)), []byte("v")); err != nil {
+				t.Fatalf("flags %d, store %d: %v", flags, i, err)
+			}
+			if err := tx.Commit(); err != nil {
+				t.Fatalf("flags %d, commit %d: %v", flags, i, err)
+			}
+		}
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if f := diskFlags(t, path); f != 0 {
+			t.Fatalf("flags %d: header flags %d after the transactions", flags, f)
+		}
+	}
+}

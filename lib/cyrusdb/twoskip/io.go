@@ -391,11 +391,13 @@ func (d *DB) appendRecord(typ byte, level uint8, ptrs []uint64, key, val []byte)
 // the write alone does.
 func (d *DB) markDirty() error {
 	if d.txn != nil {
+		if d.txn.wrote {
+			return nil
+		}
 		d.txn.wrote = true
 	}
-	if d.hdr.flags&flagTxn != 0 {
-		return nil
-	}
+	// (a flagTxn already in the header is not ours: Cyrus's recovery of
+	// a file a Gyrus writer died in keeps it in the clean header)
 	wasDirty := d.hdr.flags&flagDirty != 0
 	d.hdr.flags |= flagDirty | flagTxn
 	if wasDirty {
