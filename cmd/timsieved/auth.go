@@ -26,21 +26,9 @@ func (s *Session) cmdAuthenticate() string {
 		return e
 	}
 	mech := string(a[0])
-	var ir []byte
-	t := s.lex.next()
-	if t.kind != tokEOL {
-		if t.kind != tokChar || t.ch != ' ' {
-			return "Expected SPACE"
-		}
-		b, _, e := s.args(str("Expected string"))
-		if e != "" {
-			return e
-		}
-		ir = b[0]
-		t = s.lex.next()
-	}
-	if t.kind != tokEOL {
-		return "Expected EOL"
+	ir, e := s.optionalArg()
+	if e != "" {
+		return e
 	}
 	if s.authed {
 		s.no("Already authenticated")

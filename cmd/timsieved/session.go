@@ -273,21 +273,9 @@ func (s *Session) dispatch(c command) string {
 
 	case cmdNoop:
 		// RFC 5804 2.13: an optional tag, echoed back
-		var tag []byte
-		t := s.lex.next()
-		if t.kind != tokEOL {
-			if t.kind != tokChar || t.ch != ' ' {
-				return "Expected SPACE"
-			}
-			a, _, e := s.args(str("Expected string"))
-			if e != "" {
-				return e
-			}
-			tag = a[0]
-			t = s.lex.next()
-		}
-		if t.kind != tokEOL {
-			return "Expected EOL"
+		tag, e := s.optionalArg()
+		if e != "" {
+			return e
 		}
 		if len(tag) > 0 {
 			s.out.WriteString("OK (TAG {" + strconv.Itoa(len(tag)) + "}\r\n")
@@ -336,4 +324,28 @@ func (s *Session) unsetUser() {
 	if s.ss != nil {
 		s.ss.SetUser("")
 	}
+}
+
+// optionalArg reads the end of a command that takes one optional string
+// (AUTHENTICATE's initial response, NOOP's tag): the end of the line, or
+// a space, the string and the end of the line. It returns the string
+// (nil without one) or the error text to answer.
+func (s *Session) optionalArg() ([]byte, string) {
+	var arg []byte
+	t := s.lex.next()
+	if t.kind != tokEOL {
+		if t.kind != tokChar || t.ch != ' ' {
+			return nil, "Expected SPACE"
+		}
+		a, _, e := s.args(str("Expected string"))
+		if e != "" {
+			return nil, e
+		}
+		arg = a[0]
+		t = s.lex.next()
+	}
+	if t.kind != tokEOL {
+		return nil, "Expected EOL"
+	}
+	return arg, ""
 }
