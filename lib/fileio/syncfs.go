@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,7 +39,10 @@ import (
 func SyncFS(dirs ...string) error {
 	seen := make([]uint64, 0, 2)
 next:
-	for _, dir := range dirs {
+	for i, dir := range dirs {
+		if slices.Contains(dirs[:i], dir) {
+			continue
+		}
 		var st unix.Stat_t
 		if err := unix.Stat(dir, &st); err != nil {
 			return &os.PathError{Op: "stat", Path: dir, Err: err}
@@ -113,17 +117,26 @@ func fsGroupOf(dev uint64) *fsGroup {
 	if g, ok := fsGroups.Load(dev); ok {
 		return g.(*fsGroup)
 	}
-	g, _ := fsGroups.LoadOrStore(dev, &fsGroup{do: syncFS})
+	ng := &fsGroup{dev: dev}
+	ng.do = ng.syncKept
+	g, _ := fsGroups.LoadOrStore(dev, ng)
 	return g.(*fsGroup)
 }
 
 // fsGroup is the syncs of one file system: at most one running (cur)
 // and one gathering callers (next).
 type fsGroup struct {
-	do   func(dir string) error // one sync (syncFS; tests replace it)
+	do   func(dir string) error // one sync (syncKept; tests replace it)
+	dev  uint64
 	mu   sync.Mutex
 	cur  *fsSync
 	next *fsSync
+
+	// kept is a directory of the file system, opened by the first sync
+	// and kept for the next ones: opening and closing it for each sync
+	// cost four system calls per delivery batch. Only the running sync
+	// uses it.
+	kept *os.File
 }
 
 type fsSync struct {
@@ -165,20 +178,62 @@ func (g *fsGroup) run(s *fsSync, dir string) {
 	close(s.done)
 }
 
-// syncFS is one sync of the file system holding dir. The directory may
-// have gone since its caller asked (the sync of a group runs with the
-// directory of its first caller): its nearest parent is on the same file
-// system.
+// syncKept is one sync of g's file system through its kept directory,
+// opened from dir the first time. The kept directory is checked to be
+// on g's file system still (a device number can be reused by another
+// file system after a lazy unmount); after a failure it is opened anew
+// next time.
+func (g *fsGroup) syncKept(dir string) error {
+	if g.kept != nil {
+		var st unix.Stat_t
+		if unix.Fstat(int(g.kept.Fd()), &st) != nil || st.Dev != g.dev {
+			g.kept.Close()
+			g.kept = nil
+		}
+	}
+	if g.kept == nil {
+		f, err := openDirOrParent(dir)
+		if err != nil {
+			return err
+		}
+		g.kept = f
+	}
+	if err := syncDir(g.kept); err != nil {
+		g.kept.Close()
+		g.kept = nil
+		return err
+	}
+	return nil
+}
+
+// syncFS is one sync of the file system holding dir, through a handle
+// of its own.
 func syncFS(dir string) error {
+	f, err := openDirOrParent(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return syncDir(f)
+}
+
+// openDirOrParent opens dir, or its nearest parent if it is gone: the
+// directory may have been removed since its caller asked (the sync of a
+// group runs with the directory of its first caller), and the parent is
+// on the same file system.
+func openDirOrParent(dir string) (*os.File, error) {
 	f, err := Open(dir, os.O_RDONLY|unix.O_DIRECTORY, 0)
 	for errors.Is(err, os.ErrNotExist) && filepath.Dir(dir) != dir {
 		dir = filepath.Dir(dir)
 		f, err = Open(dir, os.O_RDONLY|unix.O_DIRECTORY, 0)
 	}
-	if err != nil {
-		return err
-	}
-	defer f.Close()
+	return f, err
+}
+
+// syncDir is syncfs(2) of the file system of directory f, then the
+// fsync(2) of f that has the device flush its cache (see SyncFS).
+func syncDir(f *os.File) error {
+	var err error
 	for {
 		err = unix.Syncfs(int(f.Fd()))
 		if err != unix.EINTR {
@@ -186,10 +241,10 @@ func syncFS(dir string) error {
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("syncfs %s: %w", dir, err)
+		return fmt.Errorf("syncfs %s: %w", f.Name(), err)
 	}
 	if err := f.Sync(); err != nil {
-		return fmt.Errorf("fsync %s: %w", dir, err)
+		return fmt.Errorf("fsync %s: %w", f.Name(), err)
 	}
 	return nil
 }

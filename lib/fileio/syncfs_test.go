@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestSyncFS syncs a real file system, twice for the same one named by
@@ -32,6 +34,40 @@ func TestSyncFS(t *testing.T) {
 	if err := syncFS(filepath.Join(sub, "gone", "deeper")); err != nil {
 		t.Fatalf("sync through a removed directory: %v", err)
 	}
+}
+
+// TestSyncKept checks the directory a file system's group keeps for its
+// syncs: kept while its directory is removed, replaced when it is no
+// longer on the group's file system.
+func TestSyncKept(t *testing.T) {
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "sub")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var st unix.Stat_t
+	if err := unix.Stat(dir, &st); err != nil {
+		t.Fatal(err)
+	}
+	g := &fsGroup{dev: st.Dev}
+	if err := g.syncKept(sub); err != nil {
+		t.Fatal(err)
+	}
+	kept := g.kept
+	if kept == nil || kept.Name() != sub {
+		t.Fatalf("kept %v", kept)
+	}
+	if err := os.Remove(sub); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.syncKept(filepath.Join(dir, "other")); err != nil || g.kept != kept {
+		t.Fatalf("after removal: %v, kept %v", err, g.kept)
+	}
+	g.dev++ // as if the number now named another file system
+	if err := g.syncKept(dir); err != nil || g.kept == kept || g.kept.Name() != dir {
+		t.Fatalf("after a device change: %v, kept %v", err, g.kept)
+	}
+	g.kept.Close()
 }
 
 // syncedAfter is what the fake sync of TestSyncFSGroup returns: how many
