@@ -21,11 +21,17 @@ func TestVerifiedCache(t *testing.T) {
 		t.Fatal("right password refused")
 	}
 	slow := time.Since(start)
-	start = time.Now()
-	if !s.Verify([]byte("right")) {
-		t.Fatal("right password refused the second time")
+	// the quickest of a few cached checks, so that one preemption or
+	// garbage collection does not look like a missing cache
+	fast := time.Hour
+	for range 5 {
+		start = time.Now()
+		if !s.Verify([]byte("right")) {
+			t.Fatal("right password refused the second time")
+		}
+		fast = min(fast, time.Since(start))
 	}
-	if fast := time.Since(start); fast*10 > slow {
+	if fast*10 > slow {
 		t.Errorf("second check took %v, first %v: not cached", fast, slow)
 	}
 	if s.Verify([]byte("wrong")) || s.Verify([]byte("righ")) || s.Verify(nil) {
