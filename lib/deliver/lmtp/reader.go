@@ -25,7 +25,8 @@ type reader struct {
 	conn    net.Conn
 	flush   func() error
 	timeout time.Duration
-	err     error // sticky read error
+	err     error  // sticky read error
+	line    []byte // copyBody's line buffer, kept for the next message
 }
 
 func newReader(conn net.Conn, r io.Reader, flush func() error, timeout time.Duration) *reader {

@@ -177,3 +177,44 @@ func TestIdleTimeout(t *testing.T) {
 	}
 	<-done
 }
+
+// discardBackend accepts every recipient and delivers nothing: what is
+// left is the session's own work.
+type discardBackend struct{ fakeBackend }
+
+func (d *discardBackend) Deliver(ctx context.Context, m *deliver.Message, rcpts []*deliver.Recipient) []error {
+	return make([]error, len(rcpts))
+}
+
+// BenchmarkSession is one pipelining client's transaction of a 20 KB
+// message through a session (reading, dot-unstuffing, header checks,
+// staging, parsing), with a backend that keeps nothing: with -benchmem,
+// the garbage a delivery leaves for the collector.
+func BenchmarkSession(b *testing.B) {
+	be := &discardBackend{fakeBackend{dir: b.TempDir()}}
+	t := &testing.T{}
+	conn, br, _ := startSession(t, testConfig(), be, Conn{Unix: true})
+	defer conn.Close()
+	var body strings.Builder
+	body.WriteString("From: a@example.com\r\nTo: b@example.com\r\nSubject: bench\r\nMessage-ID: <x@example.com>\r\nDate: Mon, 09 Jan 2023 22:42:26 +0000\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n")
+	for body.Len() < 20<<10 {
+		body.WriteString("The quick brown fox jumps over the lazy dog, again and again and again.\r\n")
+	}
+	txn := []byte("MAIL FROM:<a@example.com>\r\nRCPT TO:<ok1>\r\nDATA\r\n")
+	data := []byte(body.String() + ".\r\n")
+	conn.Write([]byte("LHLO x\r\n"))
+	readReply(t, br)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	for range b.N {
+		conn.Write(txn)
+		for range 3 {
+			readReply(t, br)
+		}
+		conn.Write(data)
+		if r := readReply(t, br); !strings.HasPrefix(r, "250") {
+			b.Fatal(r)
+		}
+	}
+}

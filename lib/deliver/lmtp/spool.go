@@ -188,7 +188,10 @@ gotHeader:
 // to unput wrong character" (a CR right before a NUL inside a line),
 // which ends the connection.
 func copyBody(r *reader, w *countWriter) (code deliver.Code, bad, ok, fatal bool) {
-	var buf [8192]byte
+	if r.line == nil {
+		r.line = make([]byte, 8192)
+	}
+	buf := r.line
 	for {
 		line := r.fgets(buf[:0], 8190)
 		if line == nil {
