@@ -28,6 +28,7 @@ func FuzzParse(f *testing.F) {
 	opts := []Options{DefaultOptions(), {MaxHeaderLines: 3, BoundaryLimit: 2, RFC2046Strict: true, RFC2047UTF8: true}}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, o := range opts {
+			orig := bytes.Clone(data)
 			var before, after runtime.MemStats
 			rereads := sinkRereads.Load()
 			runtime.ReadMemStats(&before)
@@ -48,6 +49,18 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("%d bytes of input allocated %d bytes", len(data), grew)
 			}
 			checkEntry(t, m, uint32(len(data)))
+			// ParseBytes reads the bytes in place: the same result as
+			// through a window, and the input untouched
+			w, err := Parse(bytes.NewReader(orig), int64(len(orig)), o)
+			if err != nil {
+				t.Fatalf("windowed parse: %v", err)
+			}
+			if !bytes.Equal(w.CacheEntry(), m.CacheEntry()) || w.GUID != m.GUID {
+				t.Fatal("in-place and windowed parses differ")
+			}
+			if !bytes.Equal(orig, data) {
+				t.Fatal("the parse changed its input")
+			}
 		}
 	})
 }

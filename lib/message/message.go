@@ -1,7 +1,6 @@
 package message
 
 import (
-	"bytes"
 	"hash/crc32"
 	"io"
 	"time"
@@ -115,7 +114,7 @@ func (m *Message) IndexDates(internaldate uint32) (sentdate, gmtime uint32) {
 
 // ParseBytes parses a message held in memory.
 func ParseBytes(b []byte, opts Options) (*Message, error) {
-	return Parse(bytes.NewReader(b), int64(len(b)), opts)
+	return Parse(memMessage(b), int64(len(b)), opts)
 }
 
 // CacheEntry is the record as Cyrus appends it to cyrus.cache: for each

@@ -232,3 +232,30 @@ func TestResolveAndDecode(t *testing.T) {
 		t.Errorf("tree: %+v", r)
 	}
 }
+
+// TestParseBytesInPlace parses every corpus message both in place
+// (ParseBytes, as lmtpd does) and through the read window in short
+// reads: the same cache entry and GUID.
+func TestParseBytesInPlace(t *testing.T) {
+	files, _ := filepath.Glob("../../test/corpus/msgs/*.eml")
+	if len(files) == 0 {
+		t.Skip("no corpus")
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in, err := ParseBytes(data, DefaultOptions())
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		win, err := Parse(shortReader{data}, int64(len(data)), DefaultOptions())
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if !bytes.Equal(in.CacheEntry(), win.CacheEntry()) || in.GUID != win.GUID {
+			t.Errorf("%s: in-place and windowed parses differ", f)
+		}
+	}
+}

@@ -42,11 +42,34 @@ type scanner struct {
 const windowSize = 64 << 10
 
 func newScanner(r io.ReaderAt, size int64) *scanner {
+	if m, ok := r.(memMessage); ok && int64(len(m)) == size {
+		// In memory already: the window is the whole message, loaded
+		// and hashed at once; fill never slides it (everything is
+		// loaded) and nothing writes into it.
+		s := &scanner{r: r, size: size, sha: sha1.New(), win: m, loaded: size}
+		s.sha.Write(m)
+		return s
+	}
 	w := int64(windowSize)
 	if size < w {
 		w = max(size, 1)
 	}
 	return &scanner{r: r, size: size, sha: sha1.New(), win: make([]byte, 0, w)}
+}
+
+// memMessage is a message held in memory (ParseBytes), which the
+// scanner reads in place instead of copying it into a window.
+type memMessage []byte
+
+func (m memMessage) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 || off > int64(len(m)) {
+		return 0, fmt.Errorf("read at %d of %d bytes: %w", off, len(m), io.ErrUnexpectedEOF)
+	}
+	n := copy(p, m[off:])
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
 }
 
 // avail returns the bytes from pos to the end of the window.
