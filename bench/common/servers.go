@@ -159,7 +159,9 @@ func StartGyrus(base string, o GyrusOptions) (*Server, error) {
 		for k, v := range o.IMAPDConf {
 			conf[k] = v
 		}
-		in = harness.New(tb, harness.Options{CyrusConf: o.CyrusConf, IMAPDConf: conf, StartTimeout: time.Minute})
+		// one log file (master.log), as Dovecot writes one and Cyrus's
+		// syslog(3) at most one
+		in = harness.New(tb, harness.Options{CyrusConf: o.CyrusConf, IMAPDConf: conf, StartTimeout: time.Minute, NoSyslogFile: true})
 		// the harness writes sasl_sasldb_path (etc/sasldb2 of the instance)
 		in.Start()
 		s.Dir = in.Dir

@@ -43,6 +43,12 @@ type Options struct {
 	NoWait bool
 	// StartTimeout bounds the wait for the ready file (default 30 s).
 	StartTimeout time.Duration
+	// NoSyslogFile leaves $CASSANDANE_SYSLOG_FNAME unset: the processes
+	// log to the syslog socket and master's stderr (master.log) only, as
+	// under a daemon, one file write per line instead of two. The
+	// benchmarks use it (Cyrus and Dovecot write at most one log file
+	// there); SyslogFile then stays empty.
+	NoSyslogFile bool
 }
 
 // Instance is a running private Gyrus.
@@ -325,7 +331,10 @@ func (in *Instance) Start() {
 	cmd := exec.Command(filepath.Join(in.Bin, "master"), args...)
 	cmd.Dir = in.Dir
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.Env = append(os.Environ(), "CASSANDANE_SYSLOG_FNAME="+in.SyslogFile)
+	cmd.Env = os.Environ()
+	if !in.opts.NoSyslogFile {
+		cmd.Env = append(cmd.Env, "CASSANDANE_SYSLOG_FNAME="+in.SyslogFile)
+	}
 	cmd.Env = append(cmd.Env, in.opts.Env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	os.Remove(in.ReadyFile)
