@@ -22,6 +22,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/emersion/go-smtp"
@@ -223,6 +224,11 @@ func measure(cfg *config, name string) ([]row, error) {
 		var lats [][]time.Duration
 		var cpus []float64
 		for rep := 0; rep < cfg.reps; rep++ {
+			// Start each run with nothing dirty in the page cache: what
+			// ran before (a build, the previous server's run) is not
+			// this run's to write, and Gyrus falls back from syncfs to
+			// an fsync per file while much is dirty (fileio.SyncFSCheap).
+			syscall.Sync()
 			cpu0 := treeCPU(s)
 			wall, lat, err := deliverAll(cfg, addr, c, cfg.n, next)
 			next += cfg.n
