@@ -283,7 +283,7 @@ func deliverAll(cfg *config, addr string, conns, n, first int) (time.Duration, [
 				}
 				t := time.Now()
 				if err := cl.deliver(cfg, int(i)); err != nil {
-					cl.close()
+					cl.abort()
 					mu.Lock()
 					if firstErr == nil {
 						firstErr = fmt.Errorf("message %d: %w", i, err)
@@ -326,12 +326,23 @@ func dial(cfg *config, addr string) (*client, error) {
 	return &client{plain: cl}, nil
 }
 
+// close says QUIT and closes.
 func (c *client) close() {
 	if c.pipe != nil {
 		c.pipe.Close()
 		return
 	}
 	c.plain.Quit()
+	c.plain.Close()
+}
+
+// abort closes without QUIT, after an error left the transaction
+// anywhere (a QUIT in the middle of DATA would wait forever).
+func (c *client) abort() {
+	if c.pipe != nil {
+		c.pipe.conn.Close()
+		return
+	}
 	c.plain.Close()
 }
 
