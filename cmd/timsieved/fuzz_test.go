@@ -3,9 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"testing"
-	"time"
 )
 
 // FuzzLexer checks the tokenizer on any input: it ends, no string grows
@@ -60,15 +58,7 @@ func FuzzSession(f *testing.F) {
 			return
 		}
 		in := append([]byte(prefixes[int(data[0])%len(prefixes)]), data[1:]...)
-		conn := newScriptConn(in)
-		s := newSession(ts.Server, conn, nil)
-		done := make(chan struct{})
-		go func() { defer close(done); s.run(context.Background()) }()
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			t.Fatal("session did not end")
-		}
+		s, conn := ts.runSession(t, in)
 		if cap(s.lex.buf) > ts.maxScriptSize {
 			t.Errorf("token buffer grew to %d", cap(s.lex.buf))
 		}

@@ -89,7 +89,15 @@ func (ts *testServer) addUser(t testing.TB, user, pw string) {
 // side) and returns everything the server wrote.
 func (ts *testServer) transcript(t testing.TB, in string) string {
 	t.Helper()
-	conn := newScriptConn([]byte(in))
+	_, conn := ts.runSession(t, []byte(in))
+	return conn.out.String()
+}
+
+// runSession runs one session on the input (the client then closes its
+// side) and returns it, ended, with its connection.
+func (ts *testServer) runSession(t testing.TB, in []byte) (*Session, *scriptConn) {
+	t.Helper()
+	conn := newScriptConn(in)
 	s := newSession(ts.Server, conn, nil)
 	done := make(chan struct{})
 	go func() { defer close(done); s.run(context.Background()) }()
@@ -98,7 +106,7 @@ func (ts *testServer) transcript(t testing.TB, in string) string {
 	case <-time.After(20 * time.Second):
 		t.Fatal("session did not end")
 	}
-	return conn.out.String()
+	return s, conn
 }
 
 // greeting is the capability list before login, as the test server

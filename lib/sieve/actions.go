@@ -780,17 +780,7 @@ func (p *parser) times() []int32 {
 		return []int32{p.time()}
 	}
 	p.take()
-	l := []int32{p.time()}
-	for p.isChar(',') {
-		p.take()
-		l = append(l, p.time())
-		if len(l) > MaxListLen {
-			p.probs = append(p.probs, Problem{Line: p.lex.line, Msg: "time list too long"})
-			panic(bail{})
-		}
-	}
-	p.expectChar(']')
-	return l
+	return listItems(p, p.time, "time")
 }
 
 func (p *parser) processImip() *command {

@@ -221,12 +221,18 @@ func (p *parser) strList() []string {
 		return []string{p.str()}
 	}
 	p.expectChar('[')
-	l := []string{p.str()}
+	return listItems(p, p.str, "string")
+}
+
+// listItems reads the rest of a bracketed list whose '[' was taken:
+// item *("," item) "]", at most MaxListLen items.
+func listItems[T any](p *parser, item func() T, what string) []T {
+	l := []T{item()}
 	for p.isChar(',') {
 		p.take()
-		l = append(l, p.str())
+		l = append(l, item())
 		if len(l) > MaxListLen {
-			p.probs = append(p.probs, Problem{Line: p.lex.line, Msg: "string list too long"})
+			p.probs = append(p.probs, Problem{Line: p.lex.line, Msg: what + " list too long"})
 			panic(bail{})
 		}
 	}

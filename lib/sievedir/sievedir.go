@@ -133,26 +133,17 @@ func (d *Dir) Exists(name string) (bool, error) {
 }
 
 // Get returns a script's source.
-func (d *Dir) Get(name string) ([]byte, error) {
-	if !ValidName(name) {
-		return nil, ErrInvalidName
-	}
-	b, err := os.ReadFile(d.file(name + ScriptSuffix))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("sievedir: %w", err)
-	}
-	return b, nil
-}
+func (d *Dir) Get(name string) ([]byte, error) { return d.read(name, ScriptSuffix) }
 
 // Bytecode returns a script's compiled form.
-func (d *Dir) Bytecode(name string) ([]byte, error) {
+func (d *Dir) Bytecode(name string) ([]byte, error) { return d.read(name, BytecodeSuffix) }
+
+// read returns the file of script name with suffix.
+func (d *Dir) read(name, suffix string) ([]byte, error) {
 	if !ValidName(name) {
 		return nil, ErrInvalidName
 	}
-	b, err := os.ReadFile(d.file(name + BytecodeSuffix))
+	b, err := os.ReadFile(d.file(name + suffix))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, ErrNotFound
 	}

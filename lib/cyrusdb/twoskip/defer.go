@@ -92,14 +92,9 @@ func (d *DB) distrust() {
 // record, records written, header with the new current_size and DIRTY
 // still set. No sync.
 func (d *DB) commitDeferred() error {
-	ptrs := [1]uint64{d.hdr.currentSize}
-	if _, err := d.appendRecord(typeCommit, 0, ptrs[:], nil, nil); err != nil {
+	if err := d.appendCommit(); err != nil {
 		return err
 	}
-	if err := d.flush(); err != nil {
-		return err
-	}
-	d.dropBuffer()
 	d.hdr.currentSize = d.end
 	d.hdr.flags &^= flagTxn
 	if err := d.writeHeader(); err != nil {

@@ -207,6 +207,20 @@ func (d *DB) commitTxn() error {
 	if d.deferring() {
 		return d.commitDeferred()
 	}
+	if err := d.appendCommit(); err != nil {
+		return err
+	}
+	if err := d.sync(); err != nil {
+		return err
+	}
+	d.hdr.currentSize = d.end
+	d.hdr.flags &^= flagDirty | flagTxn
+	return d.commitHeader()
+}
+
+// appendCommit appends the COMMIT record (pointing back at the start of
+// the transaction) and writes out what the append buffer holds.
+func (d *DB) appendCommit() error {
 	ptrs := [1]uint64{d.hdr.currentSize}
 	if _, err := d.appendRecord(typeCommit, 0, ptrs[:], nil, nil); err != nil {
 		return err
@@ -215,12 +229,7 @@ func (d *DB) commitTxn() error {
 		return err
 	}
 	d.dropBuffer()
-	if err := d.sync(); err != nil {
-		return err
-	}
-	d.hdr.currentSize = d.end
-	d.hdr.flags &^= flagDirty | flagTxn
-	return d.commitHeader()
+	return nil
 }
 
 // abortTxn forgets everything after current_size (the unwritten appends
