@@ -10,6 +10,11 @@
 // calls open(2) and wraps the descriptor with os.NewFile, which only
 // reads the flags once and never involves the poller.
 //
+// It also holds the process's shared syncs, the group commit of its
+// durability: SyncFS (syncfs(2) and a device flush, for many new files
+// at once) and SyncOverwrite (pages rewritten in place, then a device
+// flush shared by concurrent callers).
+//
 // # Invariants
 //
 //   - Only for regular files, directories and lock files: a descriptor

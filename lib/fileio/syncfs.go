@@ -145,12 +145,20 @@ type fsSync struct {
 }
 
 func (g *fsGroup) sync(dir string) error {
+	return g.share(func() error { return g.do(dir) })
+}
+
+// share has one of the group's syncs cover the caller: the running one
+// if it started after the caller asked, else the next. The sync is run
+// by the first caller that joins it, with its own do; every caller
+// that joins it gets its error.
+func (g *fsGroup) share(do func() error) error {
 	g.mu.Lock()
 	if g.cur == nil {
 		s := &fsSync{done: make(chan struct{})}
 		g.cur = s
 		g.mu.Unlock()
-		g.run(s, dir)
+		g.run(s, do)
 		return s.err
 	}
 	if s := g.next; s != nil {
@@ -164,14 +172,14 @@ func (g *fsGroup) sync(dir string) error {
 	prev := g.cur
 	g.mu.Unlock()
 	<-prev.done
-	g.run(s, dir)
+	g.run(s, do)
 	return s.err
 }
 
 // run does sync s, which is (or has just become) g.cur, and makes the
 // next one current before it tells its callers.
-func (g *fsGroup) run(s *fsSync, dir string) {
-	s.err = g.do(dir)
+func (g *fsGroup) run(s *fsSync, do func() error) {
+	s.err = do()
 	g.mu.Lock()
 	g.cur, g.next = g.next, nil
 	g.mu.Unlock()

@@ -1,6 +1,7 @@
 package mailbox
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -32,6 +33,14 @@ type Tx struct {
 
 	changes map[uint32]*index.Record // recno -> rewritten record
 	appends []index.Record           // records past old.NumRecords
+
+	// The appended records as Flush last wrote them past the old end of
+	// cyrus.index (the old header does not count them), and how many of
+	// them a completed sync has made durable with the file's new size:
+	// when that is all of them, the commit's remaining writes are
+	// overwrites, and it syncs them as such (fileio.SyncOverwrite).
+	recordsWritten []byte
+	recordsSynced  int
 
 	// cache entries to append at commit, in order, starting at cacheBase
 	cacheF    *os.File
@@ -430,15 +439,18 @@ func (tx *Tx) dirty() bool {
 	return tx.mhDirty || len(tx.changes) > 0 || len(tx.appends) > 0 || len(tx.annots) > 0 || tx.h != tx.old
 }
 
-// Commit makes the transaction durable, in this order: the data
-// directories of new message files are fsynced (the files themselves were
-// fsynced when placed); the new cache entries are written and cyrus.cache
-// fsynced; the quota hook is charged with the usage change; the
-// per-message annotations are committed; cyrus.header is rewritten
-// (.NEW, fsync, rename, fsync directory) if it changed; the changed and
-// appended records are written; finally the index header, and
-// cyrus.index is fsynced. A crash before that last write leaves the old
-// header, which does not count the appended records: they are not there.
+// Commit makes the transaction durable, in this order: the new message
+// files, the directories that gained entries, the new cache entries and
+// the appended index records (written past the end the old header
+// knows) are made durable by one Flush; the quota hook is charged with
+// the usage change; the per-message annotations are committed;
+// cyrus.header is rewritten (.NEW, fsync, rename, fsync directory) if
+// it changed; the changed records are written in place; finally the
+// index header, and what of cyrus.index was overwritten since the Flush
+// is synced (fileio.SyncOverwrite: its pages, then a device flush shared
+// with concurrent commits). A crash before the header write leaves the
+// old header, which does not count the appended records: they are not
+// there.
 func (tx *Tx) Commit() error {
 	if tx.done {
 		return ErrClosed
@@ -522,14 +534,8 @@ func (tx *Tx) commit() error {
 		}
 		crashPoint("commit:mid-records")
 	}
-	if len(tx.appends) > 0 {
-		ab := make([]byte, len(tx.appends)*index.RecordSize)
-		for i := range tx.appends {
-			tx.appends[i].Marshal(ab[i*index.RecordSize:])
-		}
-		if _, err := tx.f.WriteAt(ab, tx.old.RecordOffset(tx.old.NumRecords+1)); err != nil {
-			return fmt.Errorf("write %s records %d..: %w", mb.loc.indexPath(), tx.old.NumRecords+1, err)
-		}
+	if err := tx.writeRecords(); err != nil {
+		return err
 	}
 	crashPoint("commit:after-records")
 	tx.headerWritten = true
@@ -537,7 +543,13 @@ func (tx *Tx) commit() error {
 		return fmt.Errorf("write %s header: %w", mb.loc.indexPath(), err)
 	}
 	crashPoint("commit:after-index-header")
-	if err := tx.f.Sync(); err != nil {
+	if tx.recordsSynced == len(tx.appends) {
+		// Flush made the appended records and the file's size durable:
+		// everything written since overwrote durable bytes
+		if err := fileio.SyncOverwrite(tx.f); err != nil {
+			return err
+		}
+	} else if err := tx.f.Sync(); err != nil {
 		return fmt.Errorf("fsync %s: %w", mb.loc.indexPath(), err)
 	}
 	// the handle now knows the new state
@@ -545,6 +557,33 @@ func (tx *Tx) commit() error {
 		return err
 	}
 	return nil
+}
+
+// writeRecords writes the appended records past the old end of
+// cyrus.index, unless they are there as they are now.
+func (tx *Tx) writeRecords() error {
+	if len(tx.appends) == 0 {
+		return nil
+	}
+	ab := make([]byte, len(tx.appends)*index.RecordSize)
+	for i := range tx.appends {
+		tx.appends[i].Marshal(ab[i*index.RecordSize:])
+	}
+	if bytes.Equal(ab, tx.recordsWritten) {
+		return nil
+	}
+	if _, err := tx.f.WriteAt(ab, tx.old.RecordOffset(tx.old.NumRecords+1)); err != nil {
+		tx.recordsWritten = nil
+		return fmt.Errorf("write %s records %d..: %w", tx.mb.loc.indexPath(), tx.old.NumRecords+1, err)
+	}
+	tx.recordsWritten = ab
+	return nil
+}
+
+// recordsUnsynced tells whether appended records were written that no
+// sync has covered yet.
+func (tx *Tx) recordsUnsynced() bool {
+	return len(tx.recordsWritten)/index.RecordSize > tx.recordsSynced
 }
 
 // fileToSync is a new message file that must reach the disk before the
@@ -558,16 +597,18 @@ type fileToSync struct {
 // Flush makes durable what the indexes of the transactions txs are
 // about to point at: their new message files, the directories that
 // gained entries (the data directories, and the metadata directory when
-// cyrus.cache was created) and their new cache entries. Nothing orders
-// these among themselves, only before each index header, so one sync of
-// their file systems covers them all (fileio.SyncFS: syncfs(2) and a
-// flush), shared with whatever else in the process syncs at the same
-// time: the group commit of concurrent deliveries and appends. When
-// much else is waiting to be written, an fsync of each instead (syncNew).
+// cyrus.cache was created), their new cache entries and their appended
+// index records (with the index's new size, so that the commit that
+// follows only overwrites). Nothing orders these among themselves, only
+// before each index header, so one sync of their file systems covers
+// them all (fileio.SyncFS: syncfs(2) and a flush), shared with whatever
+// else in the process syncs at the same time: the group commit of
+// concurrent deliveries and appends. When much else is waiting to be
+// written, an fsync of each instead (syncNew).
 //
 // Commit flushes what is left itself; a caller that flushes first (lmtpd,
 // for every mailbox of a batch at once, after it marked deliver.db)
-// leaves Commit only the index to write and fsync.
+// leaves Commit only the index header to write and sync.
 func Flush(txs ...*Tx) error { return FlushWith(nil, txs...) }
 
 // FlushWith is Flush that also makes the files also durable (written
@@ -591,6 +632,12 @@ func FlushWith(also []string, txs ...*Tx) error {
 		if tx.cacheWritten > tx.cacheSynced {
 			dirs = append(dirs, tx.mb.loc.MetaDir)
 		}
+		if err := tx.writeRecords(); err != nil {
+			return err
+		}
+		if tx.recordsUnsynced() {
+			dirs = append(dirs, tx.mb.loc.MetaDir)
+		}
 		for dir := range tx.syncDirs { // the new files' directories among them
 			dirs = append(dirs, dir)
 		}
@@ -604,6 +651,7 @@ func FlushWith(also []string, txs ...*Tx) error {
 	}
 	for _, tx := range txs {
 		tx.cacheSynced = tx.cacheWritten
+		tx.recordsSynced = len(tx.recordsWritten) / index.RecordSize
 		// a staged file is synced once, by the first mailbox it goes to
 		for _, f := range tx.syncFiles {
 			if f.staged != nil {
@@ -635,13 +683,10 @@ func syncNew(txs []*Tx, dirs, also []string) error {
 			syncs = append(syncs, func() error { return fsyncFile(f.path) })
 		}
 		if tx.cacheWritten > tx.cacheSynced {
-			f, path := tx.cacheF, tx.mb.loc.cachePath()
-			syncs = append(syncs, func() error {
-				if err := f.Sync(); err != nil {
-					return fmt.Errorf("fsync %s: %w", path, err)
-				}
-				return nil
-			})
+			syncs = append(syncs, syncOpen(tx.cacheF, tx.mb.loc.cachePath()))
+		}
+		if tx.recordsUnsynced() {
+			syncs = append(syncs, syncOpen(tx.f, tx.mb.loc.indexPath()))
 		}
 	}
 	slices.Sort(dirs)
@@ -685,6 +730,16 @@ func syncAll(fns []func() error) error {
 	worker()
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// syncOpen is the fsync of f, open as path, for syncAll.
+func syncOpen(f *os.File, path string) func() error {
+	return func() error {
+		if err := f.Sync(); err != nil {
+			return fmt.Errorf("fsync %s: %w", path, err)
+		}
+		return nil
+	}
 }
 
 func fsyncFile(path string) error {
