@@ -76,10 +76,16 @@ func (tx *Tx) Append(m *NewMessage) (index.Record, error) {
 	}
 	uid := tx.h.LastUID + 1
 	dst := tx.mb.loc.MessagePath(uid)
-	if err := ensureDir(tx.mb.loc.Dir); err != nil {
-		return index.Record{}, err
+	mtime := time.Unix(idate.Unix(), 0)
+	copied, err := placeFile(src, dst, tx.mb.opts.SingleInstanceStore, mtime)
+	if errors.Is(err, os.ErrNotExist) {
+		// the data directory is looked for only when the file cannot be
+		// placed (Create makes it; a crash or a sysadmin may remove it)
+		if derr := ensureDir(tx.mb.loc.Dir); derr != nil {
+			return index.Record{}, derr
+		}
+		copied, err = placeFile(src, dst, tx.mb.opts.SingleInstanceStore, mtime)
 	}
-	copied, err := placeFile(src, dst, tx.mb.opts.SingleInstanceStore, time.Unix(idate.Unix(), 0))
 	if err != nil {
 		return index.Record{}, err
 	}

@@ -2,6 +2,7 @@ package mailbox
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -72,4 +73,29 @@ func TestFlushWritesRecords(t *testing.T) {
 		t.Errorf("uid %d appended after Flush is missing", second.UID)
 	}
 	mustCheck(t, mb2)
+}
+
+// TestAppendMakesMissingDirs appends to a mailbox whose data directory
+// (apart from its metadata, as with a metapartition) and staging
+// directory were removed: both are made again when a file cannot be
+// created in them, which is the only time they are looked for.
+func TestAppendMakesMissingDirs(t *testing.T) {
+	root := t.TempDir()
+	loc := testLoc(t, root, "inbox")
+	loc.MetaDir = filepath.Join(root, "meta", "inbox")
+	mb, err := Create(loc, CreateOptions{ACL: "alice\tlrswipkxtecdan\t"}, testOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mb.Close()
+	appendN(t, mb, 1, 1)
+	for _, d := range []string{loc.Dir, loc.StageDir} {
+		if err := os.RemoveAll(d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recs := appendN(t, mb, 2, 1)
+	if !fileExists(loc.MessagePath(recs[0].UID)) {
+		t.Fatalf("uid %d: no message file after the data directory was made again", recs[0].UID)
+	}
 }

@@ -189,6 +189,14 @@ func (mb *Mailbox) runlock() {
 // loadState is called with an index lock held on f: it maps f, parses the
 // index header and re-reads cyrus.header if it was replaced.
 func (mb *Mailbox) loadState(f *os.File) error {
+	if err := mb.loadIndex(f); err != nil {
+		return err
+	}
+	return mb.loadMailboxHeader()
+}
+
+// loadIndex is loadState without cyrus.header.
+func (mb *Mailbox) loadIndex(f *os.File) error {
 	var st unix.Stat_t
 	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
 		return &os.PathError{Op: "fstat", Path: f.Name(), Err: err}
@@ -215,7 +223,7 @@ func (mb *Mailbox) loadState(f *os.File) error {
 	}
 	fixupHeader(&h)
 	mb.hdr, mb.size = h, st.Size
-	return mb.loadMailboxHeader()
+	return nil
 }
 
 // fixupHeader applies what Cyrus does to a header it has just read

@@ -67,17 +67,25 @@ func (s *Staged) markSynced(p string) {
 	s.mu.Unlock()
 }
 
-var stageSeq atomic.Uint64
+var (
+	stageSeq atomic.Uint64
+	stagePID = strconv.Itoa(os.Getpid()) + "-"
+)
 
 // Stage copies r into a new file of stageDir (created if missing),
 // computing the size and SHA-1 (the GUID) on the way.
 func Stage(stageDir string, r io.Reader) (*Staged, error) {
-	if err := os.MkdirAll(stageDir, 0o755); err != nil {
-		return nil, fmt.Errorf("stage directory: %w", err)
-	}
-	name := strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano(), 10) + "-" + strconv.FormatUint(stageSeq.Add(1), 10)
+	name := stagePID + strconv.FormatInt(time.Now().UnixNano(), 10) + "-" + strconv.FormatUint(stageSeq.Add(1), 10)
 	path := filepath.Join(stageDir, name)
-	f, err := fileio.Open(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+	const flags = os.O_WRONLY | os.O_CREATE | os.O_EXCL
+	f, err := fileio.Open(path, flags, 0o666)
+	if errors.Is(err, os.ErrNotExist) {
+		// the directory is looked for only when the file cannot be made
+		if err := os.MkdirAll(stageDir, 0o755); err != nil {
+			return nil, fmt.Errorf("stage directory: %w", err)
+		}
+		f, err = fileio.Open(path, flags, 0o666)
+	}
 	if err != nil {
 		return nil, err
 	}

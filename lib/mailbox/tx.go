@@ -552,9 +552,13 @@ func (tx *Tx) commit() error {
 	} else if err := tx.f.Sync(); err != nil {
 		return fmt.Errorf("fsync %s: %w", mb.loc.indexPath(), err)
 	}
-	// the handle now knows the new state
-	if err := mb.loadState(tx.f); err != nil {
+	// the handle now knows the new state; cyrus.header, which nobody
+	// but this transaction could change, is read again only if it did
+	if err := mb.loadIndex(tx.f); err != nil {
 		return err
+	}
+	if tx.mhDirty {
+		return mb.loadMailboxHeader()
 	}
 	return nil
 }
