@@ -37,31 +37,27 @@ func SyncOverwrite(f *os.File) error {
 		return fdatasync(f)
 	}
 	const all = unix.SYNC_FILE_RANGE_WAIT_BEFORE | unix.SYNC_FILE_RANGE_WRITE | unix.SYNC_FILE_RANGE_WAIT_AFTER
-	var err error
-	for {
-		err = unix.SyncFileRange(fd, 0, 0, all)
-		if err != unix.EINTR {
-			break
-		}
-	}
-	if err != nil {
+	if err := noEINTR(func() error { return unix.SyncFileRange(fd, 0, 0, all) }); err != nil {
 		return fmt.Errorf("sync_file_range %s: %w", f.Name(), err)
 	}
 	return flushGroupOf(fsKey{st.Dev, int64(sfs.Type), sfs.Fsid}).share(func() error { return fdatasync(f) })
 }
 
 func fdatasync(f *os.File) error {
-	var err error
-	for {
-		err = unix.Fdatasync(int(f.Fd()))
-		if err != unix.EINTR {
-			break
-		}
-	}
-	if err != nil {
+	if err := noEINTR(func() error { return unix.Fdatasync(int(f.Fd())) }); err != nil {
 		return fmt.Errorf("fdatasync %s: %w", f.Name(), err)
 	}
 	return nil
+}
+
+// noEINTR makes the system call call until a signal does not
+// interrupt it.
+func noEINTR(call func() error) error {
+	for {
+		if err := call(); err != unix.EINTR {
+			return err
+		}
+	}
 }
 
 // fsKey names a file system by its device number, type and identifier

@@ -241,14 +241,7 @@ func openDirOrParent(dir string) (*os.File, error) {
 // syncDir is syncfs(2) of the file system of directory f, then the
 // fsync(2) of f that has the device flush its cache (see SyncFS).
 func syncDir(f *os.File) error {
-	var err error
-	for {
-		err = unix.Syncfs(int(f.Fd()))
-		if err != unix.EINTR {
-			break
-		}
-	}
-	if err != nil {
+	if err := noEINTR(func() error { return unix.Syncfs(int(f.Fd())) }); err != nil {
 		return fmt.Errorf("syncfs %s: %w", f.Name(), err)
 	}
 	if err := f.Sync(); err != nil {
