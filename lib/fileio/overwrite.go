@@ -16,7 +16,8 @@ import (
 // disk, only the pages and then the device's write cache emptied.
 //
 // On ext4 and XFS, whose fsync(2) always ends with a flush of the
-// device's write cache (even for a file with nothing dirty), the pages
+// device's write cache (even for a file with nothing dirty; so since
+// Linux 4.0 at the latest, and Gyrus checks for it), the pages
 // of f are written and waited for with sync_file_range(2), and the
 // flush is one fdatasync(2) shared with every other caller on the same
 // file system at the time (the first of them runs it on its own file;
@@ -33,7 +34,7 @@ func SyncOverwrite(f *os.File) error {
 	if err := unix.Fstatfs(fd, &sfs); err != nil {
 		return &os.PathError{Op: "fstatfs", Path: f.Name(), Err: err}
 	}
-	if sfs.Type != ext4Magic && sfs.Type != xfsMagic {
+	if sfs.Type != ext4Magic && sfs.Type != xfsMagic || !kernelFlushesAlways() {
 		return fdatasync(f)
 	}
 	const all = unix.SYNC_FILE_RANGE_WAIT_BEFORE | unix.SYNC_FILE_RANGE_WRITE | unix.SYNC_FILE_RANGE_WAIT_AFTER
@@ -59,6 +60,25 @@ func noEINTR(call func() error) error {
 		}
 	}
 }
+
+// kernelFlushesAlways tells whether the running kernel is Linux 4.0 or
+// later, whose ext4 and XFS fsync flush the device cache even when the
+// file has nothing to write (2.6 kernels skipped the flush for a clean
+// inode).
+var kernelFlushesAlways = sync.OnceValue(func() bool {
+	var u unix.Utsname
+	if unix.Uname(&u) != nil {
+		return false
+	}
+	major := 0
+	for _, c := range u.Release {
+		if c < '0' || c > '9' {
+			break
+		}
+		major = major*10 + int(c-'0')
+	}
+	return major >= 4
+})
 
 // fsKey names a file system by its device number, type and identifier
 // (statfs(2)): a device number alone can come to name another file

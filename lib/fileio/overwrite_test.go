@@ -74,7 +74,10 @@ func TestSyncOverwrite(t *testing.T) {
 		}
 		return true
 	})
-	t.Logf("%d shared flush groups", n)
+	t.Logf("%d shared flush groups (kernel 4.0 or later: %v)", n, kernelFlushesAlways())
+	if n > 0 && !kernelFlushesAlways() {
+		t.Error("a shared flush group on a kernel whose fsync may skip the flush")
+	}
 }
 
 // TestSyncOverwriteClosed reports the error of a file that is closed.
