@@ -214,17 +214,6 @@ func (g *fsGroup) syncKept(dir string) error {
 	return nil
 }
 
-// syncFS is one sync of the file system holding dir, through a handle
-// of its own.
-func syncFS(dir string) error {
-	f, err := openDirOrParent(dir)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return syncDir(f)
-}
-
 // openDirOrParent opens dir, or its nearest parent if it is gone: the
 // directory may have been removed since its caller asked (the sync of a
 // group runs with the directory of its first caller), and the parent is

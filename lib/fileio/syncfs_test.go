@@ -31,7 +31,13 @@ func TestSyncFS(t *testing.T) {
 	}
 	// a group's sync whose directory went meanwhile syncs through the
 	// nearest parent
-	if err := syncFS(filepath.Join(sub, "gone", "deeper")); err != nil {
+	var st unix.Stat_t
+	if err := unix.Stat(dir, &st); err != nil {
+		t.Fatal(err)
+	}
+	g := &fsGroup{dev: st.Dev}
+	defer func() { g.kept.Close() }()
+	if err := g.syncKept(filepath.Join(sub, "gone", "deeper")); err != nil {
 		t.Fatalf("sync through a removed directory: %v", err)
 	}
 }
