@@ -3,6 +3,7 @@ package fileio
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -22,8 +23,10 @@ import (
 // flush is one fdatasync(2) shared with every other caller on the same
 // file system at the time (the first of them runs it on its own file;
 // see fsGroup.share): concurrent commits of many mailboxes cost one
-// flush, not one each, and no inode write for the modification time.
-// Elsewhere it is an fdatasync(2) of f.
+// flush, not one each, and only the one that runs it writes its inode
+// for the modification time (ext4 without a journal does; the others'
+// inodes go out with the next SyncFS). Elsewhere it is an fdatasync(2)
+// of f.
 func SyncOverwrite(f *os.File) error {
 	fd := int(f.Fd())
 	var st unix.Stat_t
@@ -37,28 +40,33 @@ func SyncOverwrite(f *os.File) error {
 	if sfs.Type != ext4Magic && sfs.Type != xfsMagic || !kernelFlushesAlways() {
 		return fdatasync(f)
 	}
-	const all = unix.SYNC_FILE_RANGE_WAIT_BEFORE | unix.SYNC_FILE_RANGE_WRITE | unix.SYNC_FILE_RANGE_WAIT_AFTER
-	if err := noEINTR(func() error { return unix.SyncFileRange(fd, 0, 0, all) }); err != nil {
+	if err := syncPages(fd); err != nil {
 		return fmt.Errorf("sync_file_range %s: %w", f.Name(), err)
 	}
 	return flushGroupOf(fsKey{st.Dev, int64(sfs.Type), sfs.Fsid}).share(func() error { return fdatasync(f) })
 }
 
-func fdatasync(f *os.File) error {
-	if err := noEINTR(func() error { return unix.Fdatasync(int(f.Fd())) }); err != nil {
-		return fmt.Errorf("fdatasync %s: %w", f.Name(), err)
+// syncPages writes the dirty pages of file fd and waits for them
+// (sync_file_range(2) of the whole file), raw where the system call
+// takes its arguments in this order (see syncCall).
+func syncPages(fd int) error {
+	const all = unix.SYNC_FILE_RANGE_WAIT_BEFORE | unix.SYNC_FILE_RANGE_WRITE | unix.SYNC_FILE_RANGE_WAIT_AFTER
+	switch runtime.GOARCH {
+	case "amd64", "arm64", "riscv64", "loong64", "s390x":
+		return syncCall(unix.SYS_SYNC_FILE_RANGE, uintptr(fd), 0, 0, all)
 	}
-	return nil
-}
-
-// noEINTR makes the system call call until a signal does not
-// interrupt it.
-func noEINTR(call func() error) error {
 	for {
-		if err := call(); err != unix.EINTR {
+		if err := unix.SyncFileRange(fd, 0, 0, all); err != unix.EINTR {
 			return err
 		}
 	}
+}
+
+func fdatasync(f *os.File) error {
+	if err := syncCall(unix.SYS_FDATASYNC, f.Fd(), 0, 0, 0); err != nil {
+		return fmt.Errorf("fdatasync %s: %w", f.Name(), err)
+	}
+	return nil
 }
 
 // kernelFlushesAlways tells whether the running kernel is Linux 4.0 or

@@ -230,10 +230,10 @@ func openDirOrParent(dir string) (*os.File, error) {
 // syncDir is syncfs(2) of the file system of directory f, then the
 // fsync(2) of f that has the device flush its cache (see SyncFS).
 func syncDir(f *os.File) error {
-	if err := noEINTR(func() error { return unix.Syncfs(int(f.Fd())) }); err != nil {
+	if err := syncCall(unix.SYS_SYNCFS, f.Fd(), 0, 0, 0); err != nil {
 		return fmt.Errorf("syncfs %s: %w", f.Name(), err)
 	}
-	if err := f.Sync(); err != nil {
+	if err := syncCall(unix.SYS_FSYNC, f.Fd(), 0, 0, 0); err != nil {
 		return fmt.Errorf("fsync %s: %w", f.Name(), err)
 	}
 	return nil
