@@ -11,8 +11,8 @@ import (
 //
 // A goroutine in a system call keeps its P (the right to run Go code)
 // until the runtime's sysmon thread takes it away, which it does once
-// it has seen the call in progress on two of its ticks while no P is
-// idle. Its tick is 20 µs for as long as it keeps taking Ps, and it
+// it has seen the call in progress on two of its ticks while no other
+// P is idle (or work waits on that P). Its tick is 20 µs for as long as it keeps taking Ps, and it
 // restarts at 20 µs whenever a thread that lost its P comes back from
 // its call to an idle process. The syncs of a delivery batch take
 // 0.2-2 ms, so in lmtpd every one of them lost its P: a P handed to a
