@@ -12,14 +12,14 @@ import (
 // A goroutine in a system call keeps its P (the right to run Go code)
 // until the runtime's sysmon thread takes it away, which it does once
 // it has seen the call in progress on two of its ticks while no other
-// P is idle (or work waits on that P). Its tick is 20 µs for as long as it keeps taking Ps, and it
-// restarts at 20 µs whenever a thread that lost its P comes back from
-// its call to an idle process. The syncs of a delivery batch take
-// 0.2-2 ms, so in lmtpd every one of them lost its P: a P handed to a
-// new thread, sysmon never backing off, the returning thread parked;
-// ~6 of lmtpd's ~16 context switches per message were sysmon's own,
-// and the slower the machine's moment, the more of them
-// (bench/lmtp/RESULTS.md, session 9).
+// P is idle (or work waits on that P). Its tick is 20 µs for as long
+// as it keeps taking Ps, and it restarts at 20 µs whenever a thread
+// that lost its P comes back from its call to an idle process. The
+// syncs of a delivery batch take 0.2-2 ms, so in lmtpd every one of
+// them lost its P: a P handed to a new thread, sysmon never backing
+// off, the returning thread parked; ~6 of lmtpd's ~17 context switches
+// per message were sysmon's own, and the slower the machine's moment,
+// the more of them (bench/lmtp/RESULTS.md, session 9).
 //
 // A raw system call (RawSyscall) is not announced to the scheduler: the
 // goroutine keeps its P, sysmon has nothing to take and backs off to
