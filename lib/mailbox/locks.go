@@ -31,7 +31,7 @@ type nameLocks struct {
 func openLockFile(path string) (*os.File, error) {
 	f, err := fileio.Open(path, os.O_RDWR|os.O_CREATE, 0o666)
 	if errors.Is(err, os.ErrNotExist) {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		if err := ensureDir(filepath.Dir(path)); err != nil {
 			return nil, fmt.Errorf("lock directory: %w", err)
 		}
 		f, err = fileio.Open(path, os.O_RDWR|os.O_CREATE, 0o666)

@@ -81,7 +81,7 @@ func Stage(stageDir string, r io.Reader) (*Staged, error) {
 	f, err := fileio.Open(path, flags, 0o666)
 	if errors.Is(err, os.ErrNotExist) {
 		// the directory is looked for only when the file cannot be made
-		if err := os.MkdirAll(stageDir, 0o755); err != nil {
+		if err := ensureDir(stageDir); err != nil {
 			return nil, fmt.Errorf("stage directory: %w", err)
 		}
 		f, err = fileio.Open(path, flags, 0o666)
@@ -136,7 +136,7 @@ func (s *Staged) pathFor(stageDir string) (string, error) {
 	if p, ok := s.paths[stageDir]; ok {
 		return p, nil
 	}
-	if err := os.MkdirAll(stageDir, 0o755); err != nil {
+	if err := ensureDir(stageDir); err != nil {
 		return "", err
 	}
 	p := filepath.Join(stageDir, s.name)
